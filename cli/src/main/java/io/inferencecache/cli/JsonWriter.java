@@ -1,0 +1,99 @@
+package io.inferencecache.cli;
+
+/**
+ * A minimal streaming JSON writer for command output: objects, arrays, strings, numbers and
+ * booleans, with commas placed by the writer. The caller keeps the nesting balanced.
+ */
+final class JsonWriter {
+
+  private final StringBuilder json = new StringBuilder();
+  private boolean needsComma;
+
+  JsonWriter beginObject() {
+    separate();
+    json.append('{');
+    needsComma = false;
+    return this;
+  }
+
+  JsonWriter endObject() {
+    json.append('}');
+    needsComma = true;
+    return this;
+  }
+
+  JsonWriter beginArray() {
+    separate();
+    json.append('[');
+    needsComma = false;
+    return this;
+  }
+
+  JsonWriter endArray() {
+    json.append(']');
+    needsComma = true;
+    return this;
+  }
+
+  JsonWriter name(String name) {
+    separate();
+    string(name);
+    json.append(':');
+    needsComma = false;
+    return this;
+  }
+
+  JsonWriter value(String value) {
+    separate();
+    string(value);
+    needsComma = true;
+    return this;
+  }
+
+  JsonWriter value(long value) {
+    separate();
+    json.append(value);
+    needsComma = true;
+    return this;
+  }
+
+  JsonWriter value(boolean value) {
+    separate();
+    json.append(value);
+    needsComma = true;
+    return this;
+  }
+
+  private void separate() {
+    if (needsComma) {
+      json.append(',');
+    }
+  }
+
+  private void string(String value) {
+    json.append('"');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '"' -> json.append("\\\"");
+        case '\\' -> json.append("\\\\");
+        case '\n' -> json.append("\\n");
+        case '\r' -> json.append("\\r");
+        case '\t' -> json.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            json.append(String.format("\\u%04x", (int) c));
+          } else {
+            json.append(c);
+          }
+        }
+      }
+    }
+    json.append('"');
+  }
+
+  @Override
+  public String toString() {
+    return json.toString();
+  }
+}

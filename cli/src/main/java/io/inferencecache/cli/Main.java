@@ -1,0 +1,59 @@
+package io.inferencecache.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** The {@code inferencecache} command: every component of inference-cache is a subcommand. */
+@Command(
+    name = "inferencecache",
+    mixinStandardHelpOptions = true,
+    versionProvider = BuildInfo.class,
+    description = {
+      "Cache-aware routing control plane for LLM inference.",
+      "",
+      "Engines (vLLM, SGLang) announce the KV-cache blocks they hold; inference-cache keeps a"
+          + " cluster-wide index of which replica holds which prompt prefix and tells a gateway"
+          + " which replica should serve a prompt."
+    },
+    subcommands = {VersionCommand.class, HashCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Run 'inferencecache COMMAND --help' for the options of a command."})
+public final class Main implements Runnable {
+
+  /** Exit status of a command line that is wrong: the message says what to change. */
+  public static final int USAGE_ERROR = 2;
+
+  @Spec private CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "give a command, for example 'hash'");
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line, for {@link #main} and tests. */
+  static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new Main());
+    commandLine.setParameterExceptionHandler(Main::reportUsageError);
+    return commandLine;
+  }
+
+  /**
+   * Reports a wrong command line in one line that names the problem and where help is, instead of
+   * picocli's default of the whole usage text.
+   */
+  private static int reportUsageError(ParameterException error, String[] args) {
+    CommandLine command = error.getCommandLine();
+    PrintWriter err = command.getErr();
+    String name = command.getCommandSpec().qualifiedName();
+    err.println(name + ": " + error.getMessage() + " (see '" + name + " --help')");
+    err.flush();
+    return USAGE_ERROR;
+  }
+}
