@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,6 +18,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
       "",
       "Tokens come from --tokens, --tokens-file, or standard input when neither is given:"
           + " decimal ids separated by commas or white space, optionally in [brackets]. A"
-          + " trailing partial block has no key and is reported on standard error.",
+          + " trailing partial block has no key: text output reports it on standard error, JSON"
+          + " output in droppedTokens.",
       ""
     },
     footer = {
@@ -53,7 +54,7 @@ import picocli.CommandLine.Spec;
       "  inferencecache hash --tokens $(seq -s, 1 32)",
       "  inferencecache hash --block-size 16 --tokens-file prompt.tokens -o json",
       "  echo '[1,2,3,4]' | inferencecache hash --block-size 2",
-      "  inferencecache hash --tokens 17,18,19,20 --block-size 4 \\",
+      "  inferencecache hash --tokens $(seq -s, 17 32) \\",
       "      --parent 16863443419780771464 --parent-tokens 16",
       "  inferencecache hash --scheme vllm-sha256-cbor --python-hash-seed 0 \\",
       "      --tokens $(seq -s, 1 32)",
@@ -89,7 +90,7 @@ final class HashCommand implements Callable<Integer> {
       names = "--tokens",
       paramLabel = "IDS",
       description = "Token ids, comma-separated. Example: --tokens 1,2,3,4")
-  private String tokens;
+  private @Nullable String tokens;
 
   @Option(
       names = "--tokens-file",
@@ -97,7 +98,7 @@ final class HashCommand implements Callable<Integer> {
       description =
           "File of token ids separated by commas or white space ('-' for standard input)."
               + " Example: --tokens-file prompt.tokens")
-  private String tokensFile;
+  private @Nullable String tokensFile;
 
   @Option(
       names = "--parent",
@@ -106,7 +107,7 @@ final class HashCommand implements Callable<Integer> {
           "Continue the chain from the block before the first one: its key as an unsigned"
               + " 64-bit integer (ic-xxh3), or its 64-hex-digit digest (vllm-*). Example: --parent"
               + " 16863443419780771464")
-  private String parent;
+  private @Nullable String parent;
 
   @Option(
       names = "--parent-tokens",
@@ -123,7 +124,7 @@ final class HashCommand implements Callable<Integer> {
       description =
           "The engine's PYTHONHASHSEED (vllm-* schemes only; required by them). Example:"
               + " --python-hash-seed 0")
-  private String pythonHashSeed;
+  private @Nullable String pythonHashSeed;
 
   @Option(
       names = "--lora-name",
@@ -131,7 +132,7 @@ final class HashCommand implements Callable<Integer> {
       description =
           "LoRA adapter name of the request (vllm-* schemes only); an extra key of every block."
               + " Example: --lora-name sql-lora")
-  private String loraName;
+  private @Nullable String loraName;
 
   @Option(
       names = "--cache-salt",
@@ -139,7 +140,7 @@ final class HashCommand implements Callable<Integer> {
       description =
           "cache_salt of the request (vllm-* schemes only); an extra key of the first block."
               + " Example: --cache-salt tenant-a")
-  private String cacheSalt;
+  private @Nullable String cacheSalt;
 
   @Option(
       names = {"-o", "--output"},
@@ -181,18 +182,21 @@ final class HashCommand implements Callable<Integer> {
   private ChainOptions options(HashScheme hashScheme) {
     ChainOptions options = ChainOptions.none();
     if (hashScheme.usesPythonHashSeed()) {
-      if (pythonHashSeed == null) {
+      if (pythonHashSeed == null && parent == null) {
         throw usage(
             "--python-hash-seed is required with "
                 + hashScheme.name()
-                + ": give the PYTHONHASHSEED the engine runs with");
+                + ": give the PYTHONHASHSEED the engine runs with (or --parent to continue a"
+                + " chain)");
       }
-      options = options.withPythonHashSeed(pythonHashSeed);
+      if (pythonHashSeed != null) {
+        options = options.withPythonHashSeed(decoded("--python-hash-seed", pythonHashSeed));
+      }
       if (loraName != null) {
-        options = options.withLoraName(loraName);
+        options = options.withLoraName(decoded("--lora-name", loraName));
       }
       if (cacheSalt != null) {
-        options = options.withCacheSalt(cacheSalt);
+        options = options.withCacheSalt(decoded("--cache-salt", cacheSalt));
       }
     } else {
       rejectVllmOnly("--python-hash-seed", pythonHashSeed, hashScheme);
@@ -205,6 +209,20 @@ final class HashCommand implements Callable<Integer> {
       throw usage("--parent-tokens needs --parent");
     }
     return options;
+  }
+
+  /**
+   * Refuses a value the platform could not decode: Java reads arguments in the locale's charset, so
+   * under a C locale non-ASCII text arrives as U+FFFD and would silently change the digest.
+   */
+  private String decoded(String option, String value) {
+    if (value.indexOf('\uFFFD') >= 0) {
+      throw usage(
+          option
+              + " contains characters the current locale cannot decode; run with a UTF-8 locale"
+              + " (for example LC_ALL=C.UTF-8)");
+    }
+    return value;
   }
 
   private void rejectVllmOnly(String option, String value, HashScheme hashScheme) {
@@ -249,6 +267,9 @@ final class HashCommand implements Callable<Integer> {
         return TokenListParser.parse("--tokens", tokens);
       }
       if (tokensFile == null || tokensFile.equals("-")) {
+        if (tokensFile == null && Terminal.stdinIsTerminal()) {
+          throw usage("give --tokens or --tokens-file, or pipe token ids on standard input");
+        }
         Reader stdin = new InputStreamReader(System.in, StandardCharsets.UTF_8);
         return TokenListParser.parse("standard input", stdin);
       }
@@ -259,8 +280,8 @@ final class HashCommand implements Callable<Integer> {
       throw usage(e.getMessage());
     } catch (NoSuchFileException e) {
       throw usage("--tokens-file: no such file: " + tokensFile);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + tokensFile, e);
+    } catch (IOException | java.nio.file.InvalidPathException e) {
+      throw usage("--tokens-file: cannot read '" + tokensFile + "': " + e.getMessage());
     }
   }
 

@@ -101,7 +101,7 @@ class HashCommandTest {
         CommandRun.of(
             "hash",
             "--scheme",
-            "sha256_cbor",
+            "vllm-sha256",
             "--python-hash-seed",
             "0",
             "--lora-name",
@@ -109,8 +109,76 @@ class HashCommandTest {
             "--tokens",
             TOKENS_1_TO_32);
 
+    // Expected digest: CPython 3.11, sha256(pickle.dumps((NONE_HASH, (1..16), ("my-lora",)), 5)).
     assertThat(run.outLines()[0])
-        .contains("digest=07df9ef1b6800860b8c8d385e23a8a5b0eba8e3b5390de25d657793dd7c611fd");
+        .contains("digest=61e7a34deac799768bff32405d62e37b4ab9a91601fe04be4f51d0d51086b053");
+  }
+
+  @Test
+  void vllmContinuationNeedsNoSeed() {
+    CommandRun run =
+        CommandRun.of(
+            "hash",
+            "--scheme",
+            "vllm-sha256-cbor",
+            "--tokens",
+            IntStream.rangeClosed(17, 32)
+                .mapToObj(Integer::toString)
+                .collect(Collectors.joining(",")),
+            "--parent",
+            "202da172482d928bbc42ab25b0151e2b895f13f41002e27b2ceabcfae6d332ea",
+            "--parent-tokens",
+            "16");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.outLines())
+        .containsExactly(
+            "block=0 tokens=32"
+                + " digest=4a0a393805c6d2f0ed831000d41bb65980336c4c04895d5e26470bbec927f5bf"
+                + " key=2758186210834249151 wire=JkcLvskn9b8=");
+  }
+
+  @Test
+  void outputFormatIsCaseInsensitive() {
+    assertThat(CommandRun.of("hash", "--tokens", TOKENS_1_TO_32, "-o", "JSON").out())
+        .startsWith("{\"scheme\":\"ic-xxh3\"");
+  }
+
+  @Test
+  void anUnreadableTokensFileIsAUsageError(@TempDir Path dir) {
+    CommandRun run = CommandRun.of("hash", "--tokens-file", dir.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err().strip().lines()).hasSize(1);
+    assertThat(run.err()).contains("--tokens-file: cannot read '" + dir + "'");
+  }
+
+  @Test
+  void aCumulativeCountPastIntRangeIsAUsageError() {
+    CommandRun run =
+        CommandRun.of(
+            "hash", "--tokens", TOKENS_1_TO_32, "--parent", "5", "--parent-tokens", "2147483647");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("the prefix would exceed 2147483647 tokens");
+  }
+
+  @Test
+  void anUndecodableOptionValueIsRefused() {
+    CommandRun run =
+        CommandRun.of(
+            "hash",
+            "--scheme",
+            "vllm-sha256",
+            "--python-hash-seed",
+            "0",
+            "--lora-name",
+            "\uFFFD-lora",
+            "--tokens",
+            TOKENS_1_TO_32);
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("--lora-name contains characters the current locale cannot");
   }
 
   @Test
@@ -253,7 +321,8 @@ class HashCommandTest {
           "--output"
         }) {
       assertThat(help).contains(option);
-      assertThat(help).contains("Example: " + option.replace("--output", "-o"));
+      // The option's own example: its name followed by a value, not a longer option's name.
+      assertThat(help).containsPattern("Example: " + option.replace("--output", "-o") + " [^-]");
     }
   }
 }

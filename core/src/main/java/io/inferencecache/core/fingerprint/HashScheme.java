@@ -11,7 +11,7 @@ package io.inferencecache.core.fingerprint;
  * <p>Implementations are stateless and safe for concurrent use. Find them by name in {@link
  * HashSchemes}.
  */
-public interface HashScheme {
+public sealed interface HashScheme permits IcXxh3Scheme, VllmBlockHashScheme {
 
   /** The scheme's name, as given on the command line ({@code ic-xxh3}, {@code vllm-sha256}). */
   String name();

@@ -24,9 +24,6 @@ public final class IcXxh3 {
 
   private static final Hasher64 XXH3 = Hashing.xxh3_64(SEED);
 
-  /** Blocks are hashed from a per-thread scratch buffer that grows to the largest block seen. */
-  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[256]);
-
   private IcXxh3() {}
 
   /**
@@ -34,12 +31,16 @@ public final class IcXxh3 {
    * an {@code int}.
    */
   public static long content(int[] tokens, int from, int to) {
+    return content(tokens, from, to, new byte[(to - from) * Integer.BYTES]);
+  }
+
+  /**
+   * As {@link #content(int[], int, int)}, writing the little-endian bytes into {@code scratch},
+   * which must hold at least {@code 4 * (to - from)} bytes.
+   */
+  public static long content(int[] tokens, int from, int to, byte[] scratch) {
     int length = (to - from) * Integer.BYTES;
-    byte[] buffer = SCRATCH.get();
-    if (buffer.length < length) {
-      buffer = new byte[Math.max(length, buffer.length * 2)];
-      SCRATCH.set(buffer);
-    }
+    byte[] buffer = scratch;
     int at = 0;
     for (int i = from; i < to; i++) {
       int token = tokens[i];
@@ -73,8 +74,9 @@ public final class IcXxh3 {
     }
     long previous = parent;
     boolean chained = hasParent;
+    byte[] scratch = new byte[blocks == 0 ? 0 : blockSize * Integer.BYTES];
     for (int b = 0; b < blocks; b++) {
-      long content = content(tokens, b * blockSize, (b + 1) * blockSize);
+      long content = content(tokens, b * blockSize, (b + 1) * blockSize, scratch);
       long key = chained ? chain(previous, content) : content;
       keys[b] = key;
       previous = key;

@@ -47,7 +47,7 @@ final class IcXxh3Scheme implements HashScheme {
     IcXxh3.chainKeys(tokens, blockSize, hasParent, parent, keys);
     List<BlockHash> blocks = new ArrayList<>(count);
     for (int b = 0; b < count; b++) {
-      int cumulative = options.parentTokens() + (b + 1) * blockSize;
+      int cumulative = VllmBlockHashScheme.cumulativeTokens(options, b, blockSize);
       blocks.add(new BlockHash(b, cumulative, IcXxh3.toWire(keys[b]), keys[b]));
     }
     return new BlockChain(NAME, blockSize, blocks, tokens.length - count * blockSize);

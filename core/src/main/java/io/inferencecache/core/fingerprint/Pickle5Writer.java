@@ -12,8 +12,10 @@ import java.nio.charset.StandardCharsets;
  * while the current one holds at least {@value #FRAME_SIZE_TARGET} bytes; a frame shorter than
  * {@value #FRAME_SIZE_MIN} bytes gets no FRAME header, and payloads of {@value #FRAME_SIZE_TARGET}
  * bytes or more go out between frames. Strings and bytes are memoized (MEMOIZE), integers and None
- * are not, and tuples of at most three items use TUPLE1..3 instead of MARK..TUPLE. A value is never
- * written twice from the memo, as each item of a hash input is a distinct object.
+ * are not, and tuples of at most three items use TUPLE1..3 instead of MARK..TUPLE. CPython keeps
+ * one shared object for the empty string and each one-character Latin-1 string, so a second
+ * occurrence of such a string is written as a memo reference (BINGET); every other item of a hash
+ * input is a distinct object and is written in full.
  */
 final class Pickle5Writer implements PythonValueWriter {
 
@@ -38,7 +40,12 @@ final class Pickle5Writer implements PythonValueWriter {
   private static final int SHORT_BINUNICODE = 0x8C;
   private static final int BINUNICODE = 'X';
 
+  private static final int BINGET = 'h';
+  private static final int LONG_BINGET = 'j';
+
   private final ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+  private final java.util.Map<String, Integer> sharedStrings = new java.util.HashMap<>();
+  private int memoSize;
   private final ByteArrayOutputStream frame = new ByteArrayOutputStream(128);
 
   Pickle5Writer() {
@@ -62,21 +69,41 @@ final class Pickle5Writer implements PythonValueWriter {
       return;
     }
     frame.write(size <= 3 ? TUPLE1 + size - 1 : TUPLE);
-    frame.write(MEMOIZE);
+    memoize();
   }
 
   @Override
   public void bytes(byte[] value) {
     startObject();
     lengthPrefixed(SHORT_BINBYTES, BINBYTES, value);
-    frame.write(MEMOIZE);
+    memoize();
   }
 
   @Override
   public void text(String value) {
     startObject();
+    boolean shared = value.isEmpty() || (value.length() == 1 && value.charAt(0) < 256);
+    Integer memoIndex = shared ? sharedStrings.get(value) : null;
+    if (memoIndex != null) {
+      if (memoIndex < 256) {
+        frame.write(BINGET);
+        frame.write(memoIndex);
+      } else {
+        frame.write(LONG_BINGET);
+        littleEndian(frame, memoIndex, 4);
+      }
+      return;
+    }
     lengthPrefixed(SHORT_BINUNICODE, BINUNICODE, value.getBytes(StandardCharsets.UTF_8));
+    if (shared) {
+      sharedStrings.put(value, memoSize);
+    }
+    memoize();
+  }
+
+  private void memoize() {
     frame.write(MEMOIZE);
+    memoSize++;
   }
 
   @Override

@@ -5,7 +5,7 @@ package io.inferencecache.core.fingerprint;
  * Callers describe a value tree (tuples of bytes, str, int and None) once; each format turns it
  * into the bytes Python would produce.
  */
-interface PythonValueWriter {
+sealed interface PythonValueWriter permits CanonicalCborWriter, Pickle5Writer {
 
   /**
    * Starts a tuple of {@code size} items; exactly that many values follow, then {@link #endTuple}.

@@ -55,22 +55,27 @@ final class VllmBlockHashScheme implements HashScheme {
 
   @Override
   public BlockChain chain(int[] tokens, int blockSize, ChainOptions options) {
-    String seed =
-        options
-            .pythonHashSeed()
-            .orElseThrow(() ->
-                new IllegalArgumentException(
-                    name
-                        + " digests depend on the engine's PYTHONHASHSEED: give the value the"
-                        + " engine runs with (an engine without it hashes from a random root"
-                        + " that cannot be reproduced)"));
     boolean continues = options.parent().isPresent();
-    if (continues && options.cacheSalt().isPresent()) {
+    if (continues && options.cacheSalt().filter(s -> !s.isEmpty()).isPresent()) {
       throw new IllegalArgumentException(
           "a cache salt is an extra key of a prompt's first block only; a chain that continues"
               + " from a parent digest does not contain that block");
     }
-    byte[] parent = continues ? options.parent().orElseThrow() : noneHash(seed);
+    byte[] parent;
+    if (continues) {
+      parent = options.parent().orElseThrow();
+    } else {
+      String seed =
+          options
+              .pythonHashSeed()
+              .orElseThrow(() ->
+                  new IllegalArgumentException(
+                      name
+                          + " digests depend on the engine's PYTHONHASHSEED: give the value the"
+                          + " engine runs with (an engine without it hashes from a random root"
+                          + " that cannot be reproduced)"));
+      parent = noneHash(seed);
+    }
     if (parent.length != DIGEST_BYTES) {
       throw new IllegalArgumentException(
           name + " parent digests are " + DIGEST_BYTES + " bytes, got " + parent.length);
@@ -81,14 +86,28 @@ final class VllmBlockHashScheme implements HashScheme {
       List<String> extraKeys = new ArrayList<>(2);
       options.loraName().ifPresent(extraKeys::add);
       if (b == 0) {
-        options.cacheSalt().ifPresent(extraKeys::add);
+        // vLLM adds the salt only when it is non-empty.
+        options.cacheSalt().filter(salt -> !salt.isEmpty()).ifPresent(extraKeys::add);
       }
       byte[] digest = blockDigest(parent, tokens, b * blockSize, (b + 1) * blockSize, extraKeys);
-      int cumulative = options.parentTokens() + (b + 1) * blockSize;
-      blocks.add(new BlockHash(b, cumulative, digest, fold(digest)));
+      blocks.add(new BlockHash(b, cumulativeTokens(options, b, blockSize), digest, fold(digest)));
       parent = digest;
     }
     return new BlockChain(name, blockSize, blocks, tokens.length - count * blockSize);
+  }
+
+  /**
+   * Tokens from the start of the prefix to the end of block {@code b}.
+   *
+   * @throws IllegalArgumentException past {@link Integer#MAX_VALUE} tokens
+   */
+  static int cumulativeTokens(ChainOptions options, int b, int blockSize) {
+    long cumulative = options.parentTokens() + (long) (b + 1) * blockSize;
+    if (cumulative > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "the prefix would exceed " + Integer.MAX_VALUE + " tokens (parent tokens plus blocks)");
+    }
+    return (int) cumulative;
   }
 
   /** {@code NONE_HASH}: the digest of the serialized seed string. */

@@ -265,6 +265,54 @@ class VllmBlockHashSchemeTest {
   }
 
   @Test
+  void repeatedOneCharacterStringsAreMemoReferencesAsInCpython() {
+    // CPython shares one object per one-character Latin-1 string, so the second "a" is BINGET 2.
+    byte[] input = PICKLE.blockInput(PICKLE.noneHash("0"), new int[] {1}, 0, 1, List.of("a", "a"));
+    ChainOptions options =
+        ChainOptions.none().withPythonHashSeed("0").withLoraName("a").withCacheSalt("a");
+
+    assertThat(HEX.formatHex(input))
+        .isEqualTo(
+            "800595320000000000000043201973e23848344dc43a988a9b478663803cfffe1243480253f9a3cf004b14"
+                + "aa7c944b0185948c0161946802869487942e");
+    assertThat(
+            PICKLE
+                .chain(IntStream.rangeClosed(1, 16).toArray(), 16, options)
+                .blocks()
+                .get(0)
+                .digestHex())
+        .isEqualTo("eafeebfb968568354d93284e48f3d1cd2f213c33e27b181f2ddaf39cccd8bab7");
+  }
+
+  @Test
+  void anEmptyCacheSaltIsIgnoredAsVllmDoes() {
+    ChainOptions salted = ChainOptions.none().withPythonHashSeed("0").withCacheSalt("");
+
+    assertThat(PICKLE.chain(TOKENS_1_TO_32, 16, salted))
+        .isEqualTo(chain(PICKLE, TOKENS_1_TO_32, 16, "0"));
+  }
+
+  @Test
+  void aContinuedChainNeedsNoSeed() {
+    byte[] first = chain(CBOR, TOKENS_1_TO_32, 16, "0").blocks().get(0).digest();
+
+    BlockChain continued =
+        CBOR.chain(
+            IntStream.rangeClosed(17, 32).toArray(), 16, ChainOptions.none().withParent(first, 16));
+
+    assertThat(continued.blocks().get(0).keyUnsigned()).isEqualTo("2758186210834249151");
+  }
+
+  @Test
+  void cumulativeTokensPastIntRangeAreRejected() {
+    ChainOptions options = ChainOptions.none().withParent(new byte[8], Integer.MAX_VALUE - 4);
+
+    assertThatThrownBy(() -> HashSchemes.IC_XXH3.chain(TOKENS_1_TO_32, 16, options))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("the prefix would exceed 2147483647 tokens");
+  }
+
+  @Test
   void requiresThePythonHashSeed() {
     assertThatThrownBy(() -> CBOR.chain(TOKENS_1_TO_32, 16, ChainOptions.none()))
         .isInstanceOf(IllegalArgumentException.class)
