@@ -1,0 +1,963 @@
+package io.inferencecache.index;
+
+import io.inferencecache.index.IndexDomain.Scope;
+import io.inferencecache.index.internal.DomainStore;
+import io.inferencecache.index.internal.LongIntTable;
+import io.inferencecache.index.internal.Packed;
+import io.inferencecache.index.internal.ReplicaShard;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The prefix index: per lookup domain, which replicas hold which prefix keys, and the routing
+ * decision made from it.
+ *
+ * <p>Storage is primitive: per domain one open-addressing table of distinct keys (token count,
+ * holder count) and per replica one table of its entries (last seen, tier, access count), with no
+ * object per entry. Each domain has its own lock: writers of one domain never block another, and
+ * lookups read under optimistic stamps, so they take no lock unless a writer keeps interfering.
+ * Counters behind quotas, diagnostics and snapshots are maintained on every mutation; TTL expiry
+ * and cap eviction are incremental. No operation scans the whole index.
+ *
+ * <p>Thread-safe. Time comes from the given clock, with one-second resolution.
+ */
+public final class PrefixIndex {
+
+  /** Entries examined by the TTL sweep at the end of each chain update. */
+  private static final int SWEEP_PER_UPDATE = 32;
+
+  /** Shards up to this many entries are examined whole when choosing a cap victim. */
+  private static final int SMALL_SHARD = 16;
+
+  /** Candidates sampled per cap or quota victim. */
+  private static final int VICTIM_SAMPLES = 8;
+
+  private final InstantSource clock;
+  private final long epochSecond;
+  private volatile IndexPolicy policy;
+
+  private final ConcurrentHashMap<IndexDomain, DomainStore> domains = new ConcurrentHashMap<>();
+  private final CopyOnWriteArrayList<DomainStore> domainList = new CopyOnWriteArrayList<>();
+  private final ConcurrentHashMap<Scope, ScopeState> scopes = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TenantState> tenants = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<StatsKey, StatsRow> stats = new ConcurrentHashMap<>();
+
+  private final AtomicLong entries = new AtomicLong();
+  private final AtomicLong distinct = new AtomicLong();
+  private final AtomicLong distinctIncludingReserved = new AtomicLong();
+  private final AtomicLong hot = new AtomicLong();
+
+  private final LongAdder rejectedChains = new LongAdder();
+  private final LongAdder droppedHolderLimit = new LongAdder();
+  private final LongAdder evictedCapLru = new LongAdder();
+  private final LongAdder evictedCapLfu = new LongAdder();
+  private final LongAdder expiredTtl = new LongAdder();
+  private final LongAdder evictedQuota = new LongAdder();
+
+  private final Object sweepCursorLock = new Object();
+  private int sweepDomain;
+  private int sweepShard;
+  private int sweepSlot;
+
+  public PrefixIndex(InstantSource clock, IndexPolicy policy) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    // Entries keep seconds since an epoch a little in the past, so that slightly old producer
+    // timestamps still order correctly; see Packed for the range.
+    this.epochSecond = clock.instant().getEpochSecond() - (1L << 20);
+  }
+
+  /** Replaces the policy; it applies from the next operation on. */
+  public void setPolicy(IndexPolicy policy) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+  }
+
+  public IndexPolicy policy() {
+    return policy;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Time
+
+  private int nowSeconds() {
+    return toIndexSeconds(clock.instant().getEpochSecond());
+  }
+
+  private int toIndexSeconds(long epochSeconds) {
+    return (int) Math.max(0, Math.min(Packed.MAX_SECONDS, epochSeconds - epochSecond));
+  }
+
+  /** The index time of a producer timestamp: 0 is now, the future is clamped to now. */
+  private int producerSeconds(long micros, int now) {
+    if (micros <= 0) {
+      return now;
+    }
+    return Math.min(now, toIndexSeconds(Math.floorDiv(micros, 1_000_000L)));
+  }
+
+  private Instant toInstant(int indexSeconds) {
+    return Instant.ofEpochSecond(epochSecond + indexSeconds);
+  }
+
+  private long nowMicros() {
+    Instant now = clock.instant();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+  }
+
+  /** Upstream's freshness: 1 when not older than now, 0 from the TTL on, linear in between. */
+  static float freshness(long age, long ttl) {
+    if (age <= 0) {
+      return 1f;
+    }
+    if (age >= ttl) {
+      return 0f;
+    }
+    return 1f - (float) age / (float) ttl;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Mutations
+
+  /** What a chain update did. */
+  public record StoreResult(boolean accepted, int added, int refreshed, int droppedHolderLimit) {}
+
+  /**
+   * Records that a replica holds a chain of keys. Refreshing an entry never moves its last-seen
+   * time backwards; the tier is the update's (last write wins).
+   */
+  public StoreResult storeChain(ChainUpdate update) {
+    IndexDomain domain = update.domain();
+    if (domain.hashScheme().isEmpty()
+        || update.keys().length == 0
+        || update.keys().length != update.cumulativeTokens().length) {
+      rejectedChains.increment();
+      return new StoreResult(false, 0, 0, 0);
+    }
+    int now = nowSeconds();
+    int seconds = producerSeconds(update.producerTimeMicros(), now);
+    int tier = update.tier() == Tier.UNSPECIFIED ? Tier.T1.ordinal() : update.tier().ordinal();
+    DomainStore store = domainStore(domain);
+    ScopeState scope = scopes.computeIfAbsent(domain.scope(), s -> new ScopeState());
+    ScopeReplica inScope = scope.replica(update.replica());
+    int added = 0;
+    int refreshed = 0;
+    int limited = 0;
+    long stamp = store.lock().writeLock();
+    try {
+      ReplicaShard shard = store.shardForWrite(update.replica());
+      LongIntTable held = shard.entries();
+      LongIntTable keys = store.keys();
+      for (int i = 0; i < update.keys().length; i++) {
+        long key = update.keys()[i];
+        int tokens = Math.max(0, update.cumulativeTokens()[i]);
+        int previous = held.get(key);
+        int value = keys.get(key);
+        if (previous != 0) {
+          int seen = Math.max(Packed.seconds(previous), seconds);
+          held.put(key, Packed.withTier(Packed.withSeconds(previous, seen), tier));
+          if (Packed.tokens(value) != Math.min(tokens, Packed.MAX_TOKENS)) {
+            keys.put(key, Packed.key(tokens, Packed.hot(value), Packed.holders(value)));
+          }
+          refreshed++;
+        } else if (value == 0) {
+          keys.put(key, Packed.key(tokens, false, 1));
+          distinctAdded(store);
+          held.put(key, Packed.entry(seconds, tier, 0));
+          added++;
+        } else if (Packed.holders(value) >= Packed.MAX_HOLDERS) {
+          limited++;
+        } else {
+          keys.put(key, Packed.key(tokens, Packed.hot(value), Packed.holders(value) + 1));
+          held.put(key, Packed.entry(seconds, tier, 0));
+          added++;
+        }
+      }
+      shard.wroteAt(seconds);
+    } finally {
+      store.lock().unlockWrite(stamp);
+    }
+    inScope.entries.addAndGet(added);
+    inScope.wrote(seconds);
+    if (!store.reserved()) {
+      entries.addAndGet(added);
+    }
+    if (limited > 0) {
+      droppedHolderLimit.add(limited);
+    }
+    enforceQuota(domain.tenant());
+    enforceCap();
+    sweep(SWEEP_PER_UPDATE);
+    return new StoreResult(true, added, refreshed, limited);
+  }
+
+  /**
+   * Removes {@code key} from what {@code replica} holds in every hash scheme of (tenant, model), as
+   * upstream's PREFIX_EVICTED: in the adapter partition given, or in all of them when empty.
+   *
+   * @return entries removed
+   */
+  public int removeKey(
+      String tenant, String model, String replica, long key, Optional<String> adapter) {
+    int removed = 0;
+    for (DomainStore store : domainList) {
+      IndexDomain d = store.domain();
+      if (d.tenant().equals(tenant)
+          && d.model().equals(model)
+          && (adapter.isEmpty() || adapter.get().equals(d.adapter()))) {
+        removed += removeKeys(store, replica, new long[] {key});
+      }
+    }
+    return removed;
+  }
+
+  /** Removes {@code keys} from what {@code replica} holds in {@code domain}; returns how many. */
+  public int removeKeys(IndexDomain domain, String replica, long[] keys) {
+    DomainStore store = domains.get(domain);
+    return store == null ? 0 : removeKeys(store, replica, keys);
+  }
+
+  private int removeKeys(DomainStore store, String replica, long[] keys) {
+    int removed = 0;
+    long stamp = store.lock().writeLock();
+    try {
+      ReplicaShard shard = store.shard(replica);
+      if (shard == null) {
+        return 0;
+      }
+      for (long key : keys) {
+        if (shard.entries().remove(key) != 0) {
+          releaseKey(store, key);
+          removed++;
+        }
+      }
+      if (shard.entries().size() == 0) {
+        store.removeShard(shard);
+      }
+    } finally {
+      store.lock().unlockWrite(stamp);
+    }
+    entriesRemoved(store, replica, removed);
+    return removed;
+  }
+
+  /**
+   * Removes everything {@code replica} holds for (tenant, model), in every scheme and adapter, and
+   * its stats row (upstream's ALL_CLEARED). Costs what the replica holds, whatever the index size.
+   *
+   * @return entries removed
+   */
+  public int clearReplica(String tenant, String model, String replica) {
+    int removed = 0;
+    for (DomainStore store : domainList) {
+      if (store.domain().tenant().equals(tenant) && store.domain().model().equals(model)) {
+        removed += clearShard(store, replica);
+      }
+    }
+    StatsRow row = stats.remove(new StatsKey(tenant, model, replica));
+    if (row != null) {
+      tenantState(tenant).replicasWithStats(model).remove(replica);
+    }
+    return removed;
+  }
+
+  /** Removes everything {@code replica} holds in {@code domain} only. */
+  public int clearReplica(IndexDomain domain, String replica) {
+    DomainStore store = domains.get(domain);
+    return store == null ? 0 : clearShard(store, replica);
+  }
+
+  /** Removes a replica everywhere: every tenant, model and domain, and its stats rows. */
+  public int dropReplica(String replica) {
+    int removed = 0;
+    for (DomainStore store : domainList) {
+      removed += clearShard(store, replica);
+    }
+    stats.keySet().removeIf(k -> k.replica().equals(replica));
+    tenants.values().forEach(t -> t.byModel.values().forEach(set -> set.remove(replica)));
+    return removed;
+  }
+
+  private int clearShard(DomainStore store, String replica) {
+    int removed = 0;
+    long stamp = store.lock().writeLock();
+    try {
+      ReplicaShard shard = store.shard(replica);
+      if (shard == null) {
+        return 0;
+      }
+      LongIntTable held = shard.entries();
+      for (int i = 0; i < held.capacity(); i++) {
+        if (held.valueAt(i) != 0) {
+          releaseKey(store, held.keyAt(i));
+          removed++;
+        }
+      }
+      if (held.zeroKeyValue() != 0) {
+        releaseKey(store, 0);
+        removed++;
+      }
+      held.clear();
+      store.removeShard(shard);
+    } finally {
+      store.lock().unlockWrite(stamp);
+    }
+    entriesRemoved(store, replica, removed);
+    return removed;
+  }
+
+  /**
+   * The replica's GPU copy of {@code key} is gone but a colder copy remains: moves the entry to
+   * {@code tier}. Returns whether the replica held the key.
+   */
+  public boolean demote(IndexDomain domain, String replica, long key, Tier tier) {
+    DomainStore store = domains.get(domain);
+    if (store == null || tier == Tier.UNSPECIFIED) {
+      return false;
+    }
+    long stamp = store.lock().writeLock();
+    try {
+      ReplicaShard shard = store.shard(replica);
+      int entry = shard == null ? 0 : shard.entries().get(key);
+      if (entry == 0) {
+        return false;
+      }
+      shard.entries().put(key, Packed.withTier(entry, tier.ordinal()));
+      return true;
+    } finally {
+      store.lock().unlockWrite(stamp);
+    }
+  }
+
+  /** Records a replica's stats for (tenant, model); the row also marks it alive. */
+  public void reportStats(
+      String tenant, String model, String replica, ReplicaStatsReport report, long timeMicros) {
+    long at = timeMicros <= 0 ? nowMicros() : Math.min(timeMicros, nowMicros());
+    stats.compute(
+        new StatsKey(tenant, model, replica),
+        (k, row) -> {
+          StatsRow updated = row == null ? new StatsRow() : row;
+          updated.report = report;
+          updated.lastSeenMicros = Math.max(updated.lastSeenMicros, at);
+          updated.reportedMicros = Math.max(updated.reportedMicros, at);
+          return updated;
+        });
+    tenantState(tenant).replicasWithStats(model).add(replica);
+  }
+
+  /** Refreshes the liveness of a replica that has a stats row (upstream's REPLICA_UPDATED). */
+  public void touchReplica(String tenant, String model, String replica, long timeMicros) {
+    long at = timeMicros <= 0 ? nowMicros() : Math.min(timeMicros, nowMicros());
+    stats.computeIfPresent(
+        new StatsKey(tenant, model, replica),
+        (k, row) -> {
+          row.lastSeenMicros = Math.max(row.lastSeenMicros, at);
+          return row;
+        });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lookup
+
+  /**
+   * Answers a routing question: LookupRoute's decision after the server resolved the request's
+   * inputs (reason-code precedence, floors, TENANT_HOT, diagnostics and affinity as upstream, with
+   * affinity by rendezvous hashing and the distinguishing-power denominator from live replicas).
+   */
+  public RouteDecision lookup(LookupRequest request) {
+    return new Lookup(this, policy, request, nowSeconds(), nowMicros()).decide();
+  }
+
+  // Package-private accessors for Lookup.
+
+  DomainStore domainOrNull(IndexDomain domain) {
+    return domains.get(domain);
+  }
+
+  ScopeState scopeOrNull(Scope scope) {
+    return scopes.get(scope);
+  }
+
+  StatsRow statsOrNull(String tenant, String model, String replica) {
+    return stats.get(new StatsKey(tenant, model, replica));
+  }
+
+  Set<String> replicasWithStats(String tenant, String model) {
+    TenantState state = tenants.get(tenant);
+    return state == null ? Set.of() : state.byModel.getOrDefault(model, Set.of());
+  }
+
+  boolean indexEmpty() {
+    return distinctIncludingReserved.get() == 0;
+  }
+
+  long distinctOf(String tenant) {
+    TenantState state = tenants.get(tenant);
+    return state == null ? 0 : state.distinct.get();
+  }
+
+  long distinctOf(String tenant, String model) {
+    TenantState state = tenants.get(tenant);
+    ModelState m = state == null ? null : state.models.get(model);
+    return m == null ? 0 : m.distinct.get();
+  }
+
+  /** Credits delivered matches: adds one to the access count of each matched entry. */
+  void credit(IndexDomain domain, Map<String, long[]> runs) {
+    DomainStore store = domains.get(domain);
+    if (store == null) {
+      return;
+    }
+    int hotLevel = Math.min(Packed.MAX_ACCESS, policy.hotAccessCount());
+    long stamp = store.lock().writeLock();
+    try {
+      for (Map.Entry<String, long[]> run : runs.entrySet()) {
+        ReplicaShard shard = store.shard(run.getKey());
+        if (shard == null) {
+          continue;
+        }
+        for (long key : run.getValue()) {
+          int entry = shard.entries().get(key);
+          if (entry == 0 || Packed.access(entry) == Packed.MAX_ACCESS) {
+            continue;
+          }
+          int access = Packed.access(entry) + 1;
+          shard.entries().put(key, Packed.withAccess(entry, access));
+          if (access >= hotLevel) {
+            markHot(store, key);
+          }
+        }
+      }
+    } finally {
+      store.lock().unlockWrite(stamp);
+    }
+  }
+
+  private void markHot(DomainStore store, long key) {
+    int value = store.keys().get(key);
+    if (value != 0 && !Packed.hot(value)) {
+      store.keys().put(key, Packed.key(Packed.tokens(value), true, Packed.holders(value)));
+      hotChanged(store, +1);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Bookkeeping
+
+  private DomainStore domainStore(IndexDomain domain) {
+    DomainStore store = domains.get(domain);
+    if (store != null) {
+      return store;
+    }
+    return domains.computeIfAbsent(
+        domain,
+        d -> {
+          DomainStore created = new DomainStore(d, policy.reservedTenants().contains(d.tenant()));
+          domainList.add(created);
+          tenantState(d.tenant()).model(d.model());
+          return created;
+        });
+  }
+
+  private TenantState tenantState(String tenant) {
+    return tenants.computeIfAbsent(tenant, t -> new TenantState());
+  }
+
+  private void distinctAdded(DomainStore store) {
+    distinctIncludingReserved.incrementAndGet();
+    TenantState tenant = tenantState(store.domain().tenant());
+    tenant.distinct.incrementAndGet();
+    tenant.model(store.domain().model()).distinct.incrementAndGet();
+    if (!store.reserved()) {
+      distinct.incrementAndGet();
+    }
+  }
+
+  /** Drops one holder of {@code key}; forgets the key with its last holder. Lock held. */
+  private void releaseKey(DomainStore store, long key) {
+    LongIntTable keys = store.keys();
+    int value = keys.get(key);
+    if (value == 0) {
+      return;
+    }
+    int holders = Packed.holders(value);
+    if (holders > 1) {
+      keys.put(key, Packed.key(Packed.tokens(value), Packed.hot(value), holders - 1));
+      return;
+    }
+    keys.remove(key);
+    distinctIncludingReserved.decrementAndGet();
+    TenantState tenant = tenantState(store.domain().tenant());
+    tenant.distinct.decrementAndGet();
+    tenant.model(store.domain().model()).distinct.decrementAndGet();
+    if (!store.reserved()) {
+      distinct.decrementAndGet();
+    }
+    if (Packed.hot(value)) {
+      hotChanged(store, -1);
+    }
+  }
+
+  private void hotChanged(DomainStore store, int delta) {
+    TenantState tenant = tenantState(store.domain().tenant());
+    tenant.hot.addAndGet(delta);
+    tenant.model(store.domain().model()).hot.addAndGet(delta);
+    if (!store.reserved()) {
+      hot.addAndGet(delta);
+    }
+  }
+
+  private void entriesRemoved(DomainStore store, String replica, int removed) {
+    if (removed == 0) {
+      return;
+    }
+    ScopeState scope = scopes.get(store.domain().scope());
+    if (scope != null) {
+      scope.replica(replica).entries.addAndGet(-removed);
+    }
+    if (!store.reserved()) {
+      entries.addAndGet(-removed);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Limits: TTL sweep, global cap, tenant quotas
+
+  /**
+   * Examines up to {@code budget} entry slots, continuing where the last call stopped, and removes
+   * entries older than their namespace's TTL; also drops stats rows past it. Each call holds one
+   * domain's lock for at most {@code min(budget, 1024)} slots.
+   *
+   * @return entries removed
+   */
+  public int sweep(int budget) {
+    int removed = 0;
+    int now = nowSeconds();
+    synchronized (sweepCursorLock) {
+      int remaining = budget;
+      int domainsSeen = 0;
+      while (remaining > 0 && !domainList.isEmpty() && domainsSeen <= domainList.size()) {
+        if (sweepDomain >= domainList.size()) {
+          sweepDomain = 0;
+          sweepStats();
+        }
+        DomainStore store = domainList.get(sweepDomain);
+        long ttl = policy.namespace(store.domain().tenant()).ttl().toSeconds();
+        ReplicaShard[] shards = store.shards();
+        if (sweepShard >= shards.length) {
+          sweepDomain++;
+          sweepShard = 0;
+          sweepSlot = 0;
+          domainsSeen++;
+          continue;
+        }
+        ReplicaShard shard = shards[sweepShard];
+        int chunk = Math.min(remaining, 1024);
+        int removedHere = 0;
+        long stamp = store.lock().writeLock();
+        try {
+          LongIntTable held = shard.entries();
+          int end = Math.min(held.capacity(), sweepSlot + chunk);
+          int i = sweepSlot;
+          while (i < end) {
+            int entry = held.valueAt(i);
+            if (entry != 0 && now - Packed.seconds(entry) >= ttl) {
+              releaseKey(store, held.keyAt(i));
+              held.removeAt(i);
+              removedHere++;
+              continue; // the backward shift may have moved another entry into slot i
+            }
+            i++;
+          }
+          remaining -= end - sweepSlot + removedHere;
+          sweepSlot = end;
+          if (end >= held.capacity()) {
+            sweepShard++;
+            sweepSlot = 0;
+            if (held.size() == 0) {
+              store.removeShard(shard);
+              sweepShard--;
+            }
+          }
+        } finally {
+          store.lock().unlockWrite(stamp);
+        }
+        entriesRemoved(store, shard.replica(), removedHere);
+        removed += removedHere;
+      }
+    }
+    expiredTtl.add(removed);
+    return removed;
+  }
+
+  private void sweepStats() {
+    long now = nowMicros();
+    stats
+        .entrySet()
+        .removeIf(e -> {
+          long ttlMicros = policy.namespace(e.getKey().tenant()).ttl().toNanos() / 1_000;
+          boolean expired = now - e.getValue().lastSeenMicros >= ttlMicros;
+          if (expired) {
+            tenantState(e.getKey().tenant())
+                .replicasWithStats(e.getKey().model())
+                .remove(e.getKey().replica());
+          }
+          return expired;
+        });
+  }
+
+  /** Evicts sampled victims until the entries outside reserved tenants fit under the cap. */
+  private void enforceCap() {
+    IndexPolicy current = policy;
+    long cap = current.maxEntries();
+    while (cap > 0 && entries.get() > cap) {
+      if (!evictOneForCap(current)) {
+        return;
+      }
+    }
+  }
+
+  private boolean evictOneForCap(IndexPolicy current) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    List<DomainStore> candidates = domainList;
+    if (candidates.isEmpty()) {
+      return false;
+    }
+    DomainStore bestStore = null;
+    String bestReplica = null;
+    long bestKey = 0;
+    long bestRank = Long.MAX_VALUE;
+    boolean bestLfu = false;
+    for (int sample = 0; sample < VICTIM_SAMPLES * 4; sample++) {
+      if (sample >= VICTIM_SAMPLES && bestStore != null) {
+        break;
+      }
+      DomainStore store = candidates.get(random.nextInt(candidates.size()));
+      if (store.reserved()) {
+        continue;
+      }
+      ReplicaShard[] shards = store.shards();
+      if (shards.length == 0) {
+        continue;
+      }
+      ReplicaShard shard = shards[random.nextInt(shards.length)];
+      boolean lfu = current.namespace(store.domain().tenant()).eviction() == EvictionAlgorithm.LFU;
+      long stamp = store.lock().readLock();
+      try {
+        LongIntTable held = shard.entries();
+        if (held.size() == 0) {
+          continue;
+        }
+        // A small shard is examined whole (exact order); a large one by one random entry.
+        boolean whole = held.size() <= SMALL_SHARD;
+        int start = whole ? 0 : random.nextInt(held.capacity());
+        for (int step = 0; step < held.capacity(); step++) {
+          int i = (start + step) & (held.capacity() - 1);
+          int entry = held.valueAt(i);
+          if (entry != 0) {
+            // LRU entries rank as never accessed, so they go before credited LFU entries.
+            long rank = ((long) (lfu ? Packed.access(entry) : 0) << 32) | Packed.seconds(entry);
+            if (rank < bestRank) {
+              bestRank = rank;
+              bestStore = store;
+              bestReplica = shard.replica();
+              bestKey = held.keyAt(i);
+              bestLfu = lfu;
+            }
+            if (!whole) {
+              break;
+            }
+          }
+        }
+      } finally {
+        store.lock().unlockRead(stamp);
+      }
+    }
+    if (bestStore == null) {
+      return false;
+    }
+    if (removeKeys(bestStore, bestReplica, new long[] {bestKey}) > 0) {
+      (bestLfu ? evictedCapLfu : evictedCapLru).increment();
+    }
+    return true;
+  }
+
+  /** Evicts whole keys of {@code tenant}, oldest first among samples, down to its quota. */
+  private void enforceQuota(String tenant) {
+    Long quota = policy.tenantQuotas().get(tenant);
+    if (quota == null || policy.reservedTenants().contains(tenant)) {
+      return;
+    }
+    TenantState state = tenants.get(tenant);
+    while (state != null && state.distinct.get() > quota) {
+      if (!evictOneKeyOfTenant(tenant)) {
+        return;
+      }
+    }
+  }
+
+  private boolean evictOneKeyOfTenant(String tenant) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    List<DomainStore> owned = new ArrayList<>();
+    for (DomainStore store : domainList) {
+      if (store.domain().tenant().equals(tenant) && store.keys().size() > 0) {
+        owned.add(store);
+      }
+    }
+    if (owned.isEmpty()) {
+      return false;
+    }
+    DomainStore bestStore = null;
+    long bestKey = 0;
+    int bestAge = Integer.MAX_VALUE;
+    for (int sample = 0; sample < VICTIM_SAMPLES; sample++) {
+      DomainStore store = owned.get(random.nextInt(owned.size()));
+      long stamp = store.lock().readLock();
+      try {
+        LongIntTable keys = store.keys();
+        int capacity = keys.capacity();
+        int start = random.nextInt(capacity);
+        for (int step = 0; step < capacity; step++) {
+          int i = (start + step) & (capacity - 1);
+          if (keys.valueAt(i) != 0) {
+            long key = keys.keyAt(i);
+            int newest = 0;
+            for (ReplicaShard shard : store.shards()) {
+              int entry = shard.entries().get(key);
+              newest = Math.max(newest, entry == 0 ? 0 : Packed.seconds(entry));
+            }
+            if (newest < bestAge) {
+              bestAge = newest;
+              bestStore = store;
+              bestKey = key;
+            }
+            break;
+          }
+        }
+      } finally {
+        store.lock().unlockRead(stamp);
+      }
+    }
+    if (bestStore == null) {
+      return false;
+    }
+    removeKeyEverywhere(bestStore, bestKey);
+    evictedQuota.increment();
+    return true;
+  }
+
+  private void removeKeyEverywhere(DomainStore store, long key) {
+    for (ReplicaShard shard : store.shards()) {
+      removeKeys(store, shard.replica(), new long[] {key});
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Read-outs
+
+  /** Cumulative counts of refusals and removals. */
+  public IndexCounters counters() {
+    return new IndexCounters(
+        rejectedChains.sum(),
+        droppedHolderLimit.sum(),
+        evictedCapLru.sum(),
+        evictedCapLfu.sum(),
+        expiredTtl.sum(),
+        evictedQuota.sum());
+  }
+
+  /** (key, replica) entries outside reserved tenants. */
+  public long entryCount() {
+    return entries.get();
+  }
+
+  /** Distinct keys outside reserved tenants. */
+  public long distinctKeyCount() {
+    return distinct.get();
+  }
+
+  /** Heap held by the index's tables, in bytes (arrays; excludes small bookkeeping objects). */
+  public long tableBytes() {
+    long bytes = 0;
+    for (DomainStore store : domainList) {
+      bytes += store.tableBytes();
+    }
+    return bytes;
+  }
+
+  /** GetCacheState: stats rows of (tenant, model) by replica id, and its key counts. */
+  public record CacheState(
+      List<Map.Entry<String, ReplicaStatsReport>> replicas, long totalPrefixes, long hotPrefixes) {}
+
+  /** What (tenant, model) holds: its replicas' stats, sorted by replica id, and key counts. */
+  public CacheState cacheState(String tenant, String model) {
+    TreeMap<String, ReplicaStatsReport> rows = new TreeMap<>();
+    for (String replica : replicasWithStats(tenant, model)) {
+      StatsRow row = stats.get(new StatsKey(tenant, model, replica));
+      if (row != null) {
+        rows.put(replica, row.report);
+      }
+    }
+    TenantState state = tenants.get(tenant);
+    ModelState m = state == null ? null : state.models.get(model);
+    return new CacheState(
+        List.copyOf(rows.entrySet()),
+        m == null ? 0 : m.distinct.get(),
+        m == null ? 0 : m.hot.get());
+  }
+
+  /** The cluster aggregate, outside reserved tenants. Cost grows with replicas and tenants only. */
+  public IndexSnapshot snapshot() {
+    Set<String> reserved = policy.reservedTenants();
+    TreeMap<String, TreeMap<String, ReplicaAggregate>> byTenant = new TreeMap<>();
+    TreeMap<String, Long> memory = new TreeMap<>();
+    for (DomainStore store : domainList) {
+      String tenant = store.domain().tenant();
+      if (reserved.contains(tenant)) {
+        continue;
+      }
+      memory.merge(tenant, store.tableBytes(), Long::sum);
+      for (ReplicaShard shard : store.shards()) {
+        ReplicaAggregate agg =
+            byTenant
+                .computeIfAbsent(tenant, t -> new TreeMap<>())
+                .computeIfAbsent(shard.replica(), r -> new ReplicaAggregate());
+        agg.prefixCount += shard.entries().size();
+        agg.newestSeconds = Math.max(agg.newestSeconds, shard.newestSeconds());
+      }
+    }
+    for (Map.Entry<StatsKey, StatsRow> e : stats.entrySet()) {
+      StatsKey key = e.getKey();
+      if (reserved.contains(key.tenant())) {
+        continue;
+      }
+      ReplicaAggregate agg =
+          byTenant
+              .computeIfAbsent(key.tenant(), t -> new TreeMap<>())
+              .computeIfAbsent(key.replica(), r -> new ReplicaAggregate());
+      if (agg.latest == null || e.getValue().lastSeenMicros > agg.latest.lastSeenMicros) {
+        agg.latest = e.getValue();
+      }
+    }
+    List<IndexSnapshot.Replica> replicaRows = new ArrayList<>();
+    List<IndexSnapshot.TenantRow> tenantRows = new ArrayList<>();
+    for (Map.Entry<String, TreeMap<String, ReplicaAggregate>> t : byTenant.entrySet()) {
+      double hitSum = 0;
+      int hitCount = 0;
+      for (Map.Entry<String, ReplicaAggregate> r : t.getValue().entrySet()) {
+        ReplicaAggregate agg = r.getValue();
+        Optional<ReplicaStatsReport> report =
+            agg.latest == null ? Optional.empty() : Optional.of(agg.latest.report);
+        if (agg.latest != null) {
+          hitSum += agg.latest.report.hitRate();
+          hitCount++;
+        }
+        replicaRows.add(
+            new IndexSnapshot.Replica(
+                t.getKey(),
+                r.getKey(),
+                report,
+                agg.latest == null
+                    ? Optional.empty()
+                    : Optional.of(micros(agg.latest.lastSeenMicros)),
+                agg.prefixCount,
+                agg.newestSeconds == 0
+                    ? Optional.empty()
+                    : Optional.of(toInstant(agg.newestSeconds))));
+      }
+      tenantRows.add(
+          new IndexSnapshot.TenantRow(
+              t.getKey(),
+              distinctOf(t.getKey()),
+              hitCount == 0 ? Optional.empty() : Optional.of((float) (hitSum / hitCount)),
+              memory.getOrDefault(t.getKey(), 0L)));
+    }
+    return new IndexSnapshot(replicaRows, tenantRows, distinct.get(), hot.get(), entries.get());
+  }
+
+  private static Instant micros(long micros) {
+    return Instant.ofEpochSecond(
+        Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+  }
+
+  /** Visits every domain store; for tests and the sizing harness. */
+  void forEachDomain(Consumer<DomainStore> visitor) {
+    domainList.forEach(visitor);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Small state holders
+
+  private static final class ReplicaAggregate {
+    long prefixCount;
+    int newestSeconds;
+    StatsRow latest;
+  }
+
+  record StatsKey(String tenant, String model, String replica) {}
+
+  /** A replica's latest stats for one (tenant, model). */
+  static final class StatsRow {
+    volatile ReplicaStatsReport report;
+    volatile long lastSeenMicros;
+    volatile long reportedMicros;
+  }
+
+  /** The replicas serving one (tenant, model, scheme), across adapters. */
+  static final class ScopeState {
+    final ConcurrentHashMap<String, ScopeReplica> replicas = new ConcurrentHashMap<>();
+
+    ScopeReplica replica(String replica) {
+      return replicas.computeIfAbsent(replica, r -> new ScopeReplica());
+    }
+  }
+
+  /** One replica in a scope: how many entries it holds there, and its newest write. */
+  static final class ScopeReplica {
+    final AtomicInteger entries = new AtomicInteger();
+    volatile int newestSeconds;
+
+    void wrote(int seconds) {
+      if (seconds > newestSeconds) {
+        newestSeconds = seconds;
+      }
+    }
+  }
+
+  private static final class TenantState {
+    final AtomicLong distinct = new AtomicLong();
+    final AtomicLong hot = new AtomicLong();
+    final ConcurrentHashMap<String, ModelState> models = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Set<String>> byModel = new ConcurrentHashMap<>();
+
+    ModelState model(String model) {
+      return models.computeIfAbsent(model, m -> new ModelState());
+    }
+
+    Set<String> replicasWithStats(String model) {
+      return byModel.computeIfAbsent(model, m -> ConcurrentHashMap.newKeySet());
+    }
+  }
+
+  private static final class ModelState {
+    final AtomicLong distinct = new AtomicLong();
+    final AtomicLong hot = new AtomicLong();
+  }
+
+  static final Comparator<ReplicaScore> BY_SCORE_THEN_ID =
+      Comparator.comparing((ReplicaScore s) -> -s.score()).thenComparing(ReplicaScore::replica);
+}

@@ -1,0 +1,112 @@
+package io.inferencecache.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inferencecache.core.ReasonCode;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Writers (one per replica, as ingest is) and readers at once, on shared keys: no exception, no
+ * lost update, and readers never see a replica claim more of a chain than was ever stored.
+ */
+class ConcurrencyStressTest {
+
+  private static final IndexDomain DOMAIN = new IndexDomain("t", "m", "vllm", "");
+  private static final int WRITERS = 4;
+  private static final int ROUNDS = 300;
+  private static final int CHAIN = 32;
+
+  @Test
+  void writersAndReadersRaceWithoutLostUpdates() throws Exception {
+    IndexPolicy policy =
+        IndexPolicy.DEFAULTS
+            .withMaxEntries(0)
+            .withNamespace("t", NamespacePolicy.DEFAULTS.withFloors(0, 0, 0f));
+    PrefixIndex index = new PrefixIndex(InstantSource.system(), policy);
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    AtomicBoolean writing = new AtomicBoolean(true);
+    AtomicLong lookups = new AtomicLong();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+
+    for (int w = 0; w < WRITERS; w++) {
+      String replica = "r" + w;
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      start.await();
+                      for (int round = 0; round < ROUNDS; round++) {
+                        // Each round stores a chain sharing its first half with the other writers,
+                        // then removes its private half again on even rounds.
+                        long[] keys = new long[CHAIN];
+                        int[] tokens = new int[CHAIN];
+                        for (int i = 0; i < CHAIN; i++) {
+                          keys[i] = i < CHAIN / 2 ? i + 1 : ((long) round << 20) | (i + 1);
+                          tokens[i] = (i + 1) * 16;
+                        }
+                        index.storeChain(new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, 0));
+                        if (round % 2 == 0) {
+                          index.removeKeys(DOMAIN, replica, java.util.Arrays.copyOfRange(keys, CHAIN / 2, CHAIN));
+                        }
+                      }
+                    } catch (Throwable t) {
+                      failures.add(t);
+                    }
+                  }));
+    }
+    for (int r = 0; r < 2; r++) {
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      start.await();
+                      long[] shared = new long[CHAIN / 2];
+                      int[] counts = new int[CHAIN / 2];
+                      for (int i = 0; i < shared.length; i++) {
+                        shared[i] = i + 1;
+                        counts[i] = 16;
+                      }
+                      while (writing.get()) {
+                        RouteDecision d = index.lookup(LookupRequest.chain(DOMAIN, shared, counts));
+                        for (ReplicaScore s : d.scores()) {
+                          if (d.reason() == ReasonCode.PREFIX_MATCH) {
+                            assertThat(s.matchedTokens()).isBetween(16, 16 * CHAIN / 2);
+                          }
+                        }
+                        lookups.incrementAndGet();
+                      }
+                    } catch (Throwable t) {
+                      failures.add(t);
+                    }
+                  }));
+    }
+    start.countDown();
+    for (int i = 0; i < WRITERS; i++) {
+      threads.get(i).join();
+    }
+    writing.set(false);
+    for (Thread t : threads) {
+      t.join();
+    }
+
+    assertThat(failures).isEmpty();
+    assertThat(lookups.get()).isPositive();
+    // Per writer: 16 shared keys + 16 private keys of each odd round (150 rounds).
+    long perWriter = CHAIN / 2 + (long) (ROUNDS / 2) * (CHAIN / 2);
+    assertThat(index.entryCount()).isEqualTo(WRITERS * perWriter);
+    assertThat(index.distinctKeyCount()).isEqualTo(CHAIN / 2 + (long) (ROUNDS / 2) * (CHAIN / 2));
+    RouteDecision finalDecision =
+        index.lookup(LookupRequest.chain(DOMAIN, new long[] {1, 2}, new int[] {16, 16}));
+    assertThat(finalDecision.scores()).hasSize(WRITERS);
+  }
+}
