@@ -40,55 +40,54 @@ class ConcurrencyStressTest {
       String replica = "r" + w;
       threads.add(
           Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      start.await();
-                      for (int round = 0; round < ROUNDS; round++) {
-                        // Each round stores a chain sharing its first half with the other writers,
-                        // then removes its private half again on even rounds.
-                        long[] keys = new long[CHAIN];
-                        int[] tokens = new int[CHAIN];
-                        for (int i = 0; i < CHAIN; i++) {
-                          keys[i] = i < CHAIN / 2 ? i + 1 : ((long) round << 20) | (i + 1);
-                          tokens[i] = (i + 1) * 16;
-                        }
-                        index.storeChain(new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, 0));
-                        if (round % 2 == 0) {
-                          index.removeKeys(DOMAIN, replica, java.util.Arrays.copyOfRange(keys, CHAIN / 2, CHAIN));
-                        }
-                      }
-                    } catch (Throwable t) {
-                      failures.add(t);
+              .start(() -> {
+                try {
+                  start.await();
+                  for (int round = 0; round < ROUNDS; round++) {
+                    // Each round stores a chain sharing its first half with the other writers,
+                    // then removes its private half again on even rounds.
+                    long[] keys = new long[CHAIN];
+                    int[] tokens = new int[CHAIN];
+                    for (int i = 0; i < CHAIN; i++) {
+                      keys[i] = i < CHAIN / 2 ? i + 1 : ((long) round << 20) | (i + 1);
+                      tokens[i] = (i + 1) * 16;
                     }
-                  }));
+                    index.storeChain(new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, 0));
+                    if (round % 2 == 0) {
+                      index.removeKeys(
+                          DOMAIN, replica, java.util.Arrays.copyOfRange(keys, CHAIN / 2, CHAIN));
+                    }
+                  }
+                } catch (Throwable t) {
+                  failures.add(t);
+                }
+              }));
     }
     for (int r = 0; r < 2; r++) {
       threads.add(
           Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      start.await();
-                      long[] shared = new long[CHAIN / 2];
-                      int[] counts = new int[CHAIN / 2];
-                      for (int i = 0; i < shared.length; i++) {
-                        shared[i] = i + 1;
-                        counts[i] = 16;
+              .start(() -> {
+                try {
+                  start.await();
+                  long[] shared = new long[CHAIN / 2];
+                  int[] counts = new int[CHAIN / 2];
+                  for (int i = 0; i < shared.length; i++) {
+                    shared[i] = i + 1;
+                    counts[i] = 16;
+                  }
+                  while (writing.get()) {
+                    RouteDecision d = index.lookup(LookupRequest.chain(DOMAIN, shared, counts));
+                    for (ReplicaScore s : d.scores()) {
+                      if (d.reason() == ReasonCode.PREFIX_MATCH) {
+                        assertThat(s.matchedTokens()).isBetween(16, 16 * CHAIN / 2);
                       }
-                      while (writing.get()) {
-                        RouteDecision d = index.lookup(LookupRequest.chain(DOMAIN, shared, counts));
-                        for (ReplicaScore s : d.scores()) {
-                          if (d.reason() == ReasonCode.PREFIX_MATCH) {
-                            assertThat(s.matchedTokens()).isBetween(16, 16 * CHAIN / 2);
-                          }
-                        }
-                        lookups.incrementAndGet();
-                      }
-                    } catch (Throwable t) {
-                      failures.add(t);
                     }
-                  }));
+                    lookups.incrementAndGet();
+                  }
+                } catch (Throwable t) {
+                  failures.add(t);
+                }
+              }));
     }
     start.countDown();
     for (int i = 0; i < WRITERS; i++) {

@@ -45,17 +45,11 @@ final class IndexFixture {
   IndexFixture holds(IndexDomain domain, String replica, int blocks, int tokensPerBlock) {
     index.storeChain(
         new ChainUpdate(
-            domain,
-            replica,
-            chain(blocks),
-            cumulative(blocks, tokensPerBlock),
-            Tier.T1,
-            0));
+            domain, replica, chain(blocks), cumulative(blocks, tokensPerBlock), Tier.T1, 0));
     return this;
   }
 
   RouteDecision lookupChain(int blocks, int tokensPerBlock) {
-    return index.lookup(
-        LookupRequest.chain(DOMAIN, chain(blocks), counts(blocks, tokensPerBlock)));
+    return index.lookup(LookupRequest.chain(DOMAIN, chain(blocks), counts(blocks, tokensPerBlock)));
   }
 }

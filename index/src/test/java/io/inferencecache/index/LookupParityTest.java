@@ -32,11 +32,15 @@ class LookupParityTest {
     RouteDecision decision = f.lookupChain(4, 64);
 
     assertThat(decision.reason()).isEqualTo(ReasonCode.PREFIX_MATCH);
-    assertThat(decision.scores()).extracting(ReplicaScore::replica).containsExactly("r0", "r1", "r2");
+    assertThat(decision.scores())
+        .extracting(ReplicaScore::replica)
+        .containsExactly("r0", "r1", "r2");
     assertThat(decision.scores().get(0).score()).isCloseTo(256f * (1 - 1 / 3f), within(1e-3f));
     assertThat(decision.scores().get(1).score()).isCloseTo(128f * (1 - 2 / 3f), within(1e-3f));
     assertThat(decision.scores().get(2).score()).isZero();
-    assertThat(decision.scores()).extracting(ReplicaScore::matchedTokens).containsExactly(256, 128, 64);
+    assertThat(decision.scores())
+        .extracting(ReplicaScore::matchedTokens)
+        .containsExactly(256, 128, 64);
     assertThat(decision.scores()).allSatisfy(s -> assertThat(s.tier()).isEqualTo(Tier.T1));
   }
 
@@ -50,7 +54,8 @@ class LookupParityTest {
     assertThat(decision.scores())
         .extracting(ReplicaScore::replica, ReplicaScore::matchedTokens)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("A", 48), org.assertj.core.groups.Tuple.tuple("B", 32));
+            org.assertj.core.groups.Tuple.tuple("A", 48),
+            org.assertj.core.groups.Tuple.tuple("B", 32));
   }
 
   @Test
@@ -88,12 +93,13 @@ class LookupParityTest {
   @Test
   void exactPathUsesStoredTokenCountAndFreshness() {
     IndexFixture f = new IndexFixture(noFloors());
-    f.index.storeChain(new ChainUpdate(DOMAIN, "big", new long[] {77}, new int[] {100}, Tier.T2, 0));
+    f.index.storeChain(
+        new ChainUpdate(DOMAIN, "big", new long[] {77}, new int[] {100}, Tier.T2, 0));
     f.clock.advance(Duration.ofMinutes(12));
-    f.index.storeChain(new ChainUpdate(DOMAIN, "other", new long[] {78}, new int[] {50}, Tier.T1, 0));
+    f.index.storeChain(
+        new ChainUpdate(DOMAIN, "other", new long[] {78}, new int[] {50}, Tier.T1, 0));
 
-    RouteDecision decision =
-        f.index.lookup(LookupRequest.exact(DOMAIN, 77, 100).withTtftMs(50));
+    RouteDecision decision = f.index.lookup(LookupRequest.exact(DOMAIN, 77, 100).withTtftMs(50));
 
     assertThat(decision.reason()).isEqualTo(ReasonCode.PREFIX_MATCH);
     ReplicaScore big = decision.scores().get(0);
@@ -119,7 +125,8 @@ class LookupParityTest {
   void producerTimestampsInTheFutureAreClampedAndOlderOnesNeverMoveBack() {
     IndexFixture f = new IndexFixture(noFloors());
     long future = f.clock.micros() + Duration.ofHours(5).toNanos() / 1000;
-    f.index.storeChain(new ChainUpdate(DOMAIN, "r0", new long[] {9}, new int[] {16}, Tier.T1, future));
+    f.index.storeChain(
+        new ChainUpdate(DOMAIN, "r0", new long[] {9}, new int[] {16}, Tier.T1, future));
     f.clock.advance(Duration.ofMinutes(29));
     long old = f.clock.micros() - Duration.ofMinutes(29).toNanos() / 1000;
     f.index.storeChain(new ChainUpdate(DOMAIN, "r0", new long[] {9}, new int[] {16}, Tier.T1, old));
@@ -176,7 +183,9 @@ class LookupParityTest {
     f.index.setPolicy(
         IndexPolicy.DEFAULTS.withNamespace(
             DOMAIN.tenant(),
-            NamespacePolicy.DEFAULTS.withFloors(256, 0, 0f).withStrategy(false, true, false, true)));
+            NamespacePolicy.DEFAULTS
+                .withFloors(256, 0, 0f)
+                .withStrategy(false, true, false, true)));
     RouteDecision noAffinity = f.lookupChain(8, 16);
     assertThat(noAffinity.reason()).isEqualTo(ReasonCode.NO_HINT);
     assertThat(noAffinity.consultedIndex()).isFalse();
@@ -210,17 +219,33 @@ class LookupParityTest {
     int[] counts = IndexFixture.counts(4, 16);
 
     assertThat(
-            f.index.lookup(LookupRequest.chain(new IndexDomain("team-b", "llama", "vllm", ""), keys, counts)).reason())
+            f.index
+                .lookup(
+                    LookupRequest.chain(
+                        new IndexDomain("team-b", "llama", "vllm", ""), keys, counts))
+                .reason())
         .isEqualTo(ReasonCode.UNKNOWN_TENANT);
     assertThat(
-            f.index.lookup(LookupRequest.chain(new IndexDomain("team-a", "qwen", "vllm", ""), keys, counts)).reason())
+            f.index
+                .lookup(
+                    LookupRequest.chain(
+                        new IndexDomain("team-a", "qwen", "vllm", ""), keys, counts))
+                .reason())
         .isEqualTo(ReasonCode.UNKNOWN_MODEL);
     assertThat(
-            f.index.lookup(LookupRequest.chain(new IndexDomain("team-a", "llama", "vllm-v1", ""), keys, counts)).reason())
+            f.index
+                .lookup(
+                    LookupRequest.chain(
+                        new IndexDomain("team-a", "llama", "vllm-v1", ""), keys, counts))
+                .reason())
         .isEqualTo(ReasonCode.UNKNOWN_HASH_SCHEME);
     // An unseen adapter in a known scope is a plain miss: affinity.
     assertThat(
-            f.index.lookup(LookupRequest.chain(new IndexDomain("team-a", "llama", "vllm", "lora-x"), keys, counts)).reason())
+            f.index
+                .lookup(
+                    LookupRequest.chain(
+                        new IndexDomain("team-a", "llama", "vllm", "lora-x"), keys, counts))
+                .reason())
         .isEqualTo(ReasonCode.AFFINITY_HINT);
   }
 
@@ -296,7 +321,11 @@ class LookupParityTest {
   void tenantHotNeedsTheReplicaToServeTheScheme() {
     IndexFixture f = new IndexFixture().holds("r0", 4, 16);
     f.index.reportStats(
-        DOMAIN.tenant(), DOMAIN.model(), "sglang-1", new ReplicaStatsReport(0, 0.9f, 0f, "", 0, 0), 0);
+        DOMAIN.tenant(),
+        DOMAIN.model(),
+        "sglang-1",
+        new ReplicaStatsReport(0, 0.9f, 0f, "", 0, 0),
+        0);
 
     RouteDecision decision = f.index.lookup(LookupRequest.exact(DOMAIN, 999, 64));
 
@@ -320,7 +349,9 @@ class LookupParityTest {
     assertThat(hint.tier()).isEqualTo(Tier.UNSPECIFIED);
     // Stable: the same prompt gets the same replica.
     assertThat(
-            f.index.lookup(LookupRequest.chain(DOMAIN, new long[] {900, 901}, new int[] {16, 16})).scores())
+            f.index
+                .lookup(LookupRequest.chain(DOMAIN, new long[] {900, 901}, new int[] {16, 16}))
+                .scores())
         .isEqualTo(decision.scores());
   }
 
@@ -336,7 +367,11 @@ class LookupParityTest {
     for (int i = 0; i < 1000; i++) {
       long seed = random.nextLong();
       String chosen =
-          f.index.lookup(LookupRequest.chain(DOMAIN, new long[] {seed}, new int[] {16})).scores().get(0).replica();
+          f.index
+              .lookup(LookupRequest.chain(DOMAIN, new long[] {seed}, new int[] {16}))
+              .scores()
+              .get(0)
+              .replica();
       before.put(seed, chosen);
       counts.merge(chosen, 1, Integer::sum);
     }
@@ -347,7 +382,11 @@ class LookupParityTest {
     int moved = 0;
     for (Map.Entry<Long, String> e : before.entrySet()) {
       String now =
-          f.index.lookup(LookupRequest.chain(DOMAIN, new long[] {e.getKey()}, new int[] {16})).scores().get(0).replica();
+          f.index
+              .lookup(LookupRequest.chain(DOMAIN, new long[] {e.getKey()}, new int[] {16}))
+              .scores()
+              .get(0)
+              .replica();
       if (!now.equals(e.getValue())) {
         moved++;
         assertThat(e.getValue()).isEqualTo("replica-3");
@@ -388,7 +427,8 @@ class LookupParityTest {
   void lruCapEvictsTheLeastRecentlySeen() {
     IndexFixture f = new IndexFixture(noFloors().withMaxEntries(2));
     for (long key = 1; key <= 3; key++) {
-      f.index.storeChain(new ChainUpdate(DOMAIN, "r0", new long[] {key}, new int[] {16}, Tier.T1, 0));
+      f.index.storeChain(
+          new ChainUpdate(DOMAIN, "r0", new long[] {key}, new int[] {16}, Tier.T1, 0));
       f.clock.advance(Duration.ofSeconds(1));
     }
 
@@ -407,7 +447,11 @@ class LookupParityTest {
                 NamespacePolicy.DEFAULTS.withFloors(0, 0, 0f).withRanker(RankerKind.COST));
     IndexFixture f = new IndexFixture(cost).holds("long-busy", 8, 16).holds("short-idle", 6, 16);
     f.index.reportStats(
-        DOMAIN.tenant(), DOMAIN.model(), "long-busy", new ReplicaStatsReport(0, 0.5f, 1f, "", 0, 0), 0);
+        DOMAIN.tenant(),
+        DOMAIN.model(),
+        "long-busy",
+        new ReplicaStatsReport(0, 0.5f, 1f, "", 0, 0),
+        0);
 
     List<ReplicaScore> scores = f.lookupChain(8, 16).scores();
 

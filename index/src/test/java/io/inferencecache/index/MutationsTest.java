@@ -19,11 +19,19 @@ class MutationsTest {
     IndexFixture f = new IndexFixture();
 
     var mismatched =
-        f.index.storeChain(new ChainUpdate(DOMAIN, "r0", new long[] {1, 2}, new int[] {16}, Tier.T1, 0));
+        f.index.storeChain(
+            new ChainUpdate(DOMAIN, "r0", new long[] {1, 2}, new int[] {16}, Tier.T1, 0));
     var noScheme =
         f.index.storeChain(
-            new ChainUpdate(new IndexDomain("team-a", "llama", "", ""), "r0", new long[] {1}, new int[] {16}, Tier.T1, 0));
-    var empty = f.index.storeChain(new ChainUpdate(DOMAIN, "r0", new long[0], new int[0], Tier.T1, 0));
+            new ChainUpdate(
+                new IndexDomain("team-a", "llama", "", ""),
+                "r0",
+                new long[] {1},
+                new int[] {16},
+                Tier.T1,
+                0));
+    var empty =
+        f.index.storeChain(new ChainUpdate(DOMAIN, "r0", new long[0], new int[0], Tier.T1, 0));
 
     assertThat(mismatched.accepted()).isFalse();
     assertThat(noScheme.accepted()).isFalse();
@@ -35,11 +43,15 @@ class MutationsTest {
 
   @Test
   void countsEntriesAndDistinctKeys() {
-    IndexFixture f = new IndexFixture().holds("r0", 4, 16).holds("r1", 2, 16).holds(LORA, "r0", 3, 16);
+    IndexFixture f =
+        new IndexFixture().holds("r0", 4, 16).holds("r1", 2, 16).holds(LORA, "r0", 3, 16);
 
     assertThat(f.index.entryCount()).isEqualTo(9);
     assertThat(f.index.distinctKeyCount()).isEqualTo(7); // 4 base-model keys + 3 in the adapter
-    var refresh = f.index.storeChain(new ChainUpdate(DOMAIN, "r0", IndexFixture.chain(4), IndexFixture.cumulative(4, 16), Tier.T1, 0));
+    var refresh =
+        f.index.storeChain(
+            new ChainUpdate(
+                DOMAIN, "r0", IndexFixture.chain(4), IndexFixture.cumulative(4, 16), Tier.T1, 0));
     assertThat(refresh.refreshed()).isEqualTo(4);
     assertThat(f.index.entryCount()).isEqualTo(9);
   }
@@ -57,15 +69,19 @@ class MutationsTest {
 
   @Test
   void allClearedRemovesTheReplicaAndItsStatsForTheModel() {
-    IndexFixture f = new IndexFixture().holds("r0", 4, 16).holds(SGLANG, "r0", 2, 16).holds("r1", 4, 16);
-    f.index.reportStats("team-a", "llama", "r0", new ReplicaStatsReport(10, 0.5f, 0.2f, "v1", 0, 0), 0);
+    IndexFixture f =
+        new IndexFixture().holds("r0", 4, 16).holds(SGLANG, "r0", 2, 16).holds("r1", 4, 16);
+    f.index.reportStats(
+        "team-a", "llama", "r0", new ReplicaStatsReport(10, 0.5f, 0.2f, "v1", 0, 0), 0);
 
     assertThat(f.index.clearReplica("team-a", "llama", "r0")).isEqualTo(6);
 
     assertThat(f.index.entryCount()).isEqualTo(4);
     assertThat(f.index.distinctKeyCount()).isEqualTo(4);
     assertThat(f.index.cacheState("team-a", "llama").replicas()).isEmpty();
-    assertThat(f.lookupChain(4, 16).scores()).extracting(ReplicaScore::replica).containsExactly("r1");
+    assertThat(f.lookupChain(4, 16).scores())
+        .extracting(ReplicaScore::replica)
+        .containsExactly("r1");
   }
 
   @Test
@@ -83,7 +99,8 @@ class MutationsTest {
   @Test
   void demoteMovesAnEntryToAColderTier() {
     IndexPolicy noFloors =
-        IndexPolicy.DEFAULTS.withNamespace(DOMAIN.tenant(), NamespacePolicy.DEFAULTS.withFloors(0, 0, 0f));
+        IndexPolicy.DEFAULTS.withNamespace(
+            DOMAIN.tenant(), NamespacePolicy.DEFAULTS.withFloors(0, 0, 0f));
     IndexFixture f = new IndexFixture(noFloors).holds("r0", 4, 16).holds("r1", 1, 16);
 
     assertThat(f.index.demote(DOMAIN, "r0", 3, Tier.T2)).isTrue();
@@ -116,7 +133,8 @@ class MutationsTest {
     IndexPolicy quota = IndexPolicy.DEFAULTS.withTenantQuota("team-a", 10);
     IndexFixture f = new IndexFixture(quota);
     for (long key = 1; key <= 20; key++) {
-      f.index.storeChain(new ChainUpdate(DOMAIN, "r0", new long[] {key}, new int[] {16}, Tier.T1, 0));
+      f.index.storeChain(
+          new ChainUpdate(DOMAIN, "r0", new long[] {key}, new int[] {16}, Tier.T1, 0));
       f.clock.advance(Duration.ofSeconds(1));
     }
 
@@ -126,7 +144,8 @@ class MutationsTest {
 
   @Test
   void aZeroQuotaAdmitsNothing() {
-    IndexFixture f = new IndexFixture(IndexPolicy.DEFAULTS.withTenantQuota("team-a", 0)).holds("r0", 4, 16);
+    IndexFixture f =
+        new IndexFixture(IndexPolicy.DEFAULTS.withTenantQuota("team-a", 0)).holds("r0", 4, 16);
 
     assertThat(f.index.distinctKeyCount()).isZero();
   }
@@ -134,12 +153,17 @@ class MutationsTest {
   @Test
   void reservedTenantsStayOutOfCountsCapsAndSnapshots() {
     IndexDomain probe = new IndexDomain(IndexPolicy.PROBE_TENANT, "llama", "vllm", "");
-    IndexFixture f = new IndexFixture(IndexPolicy.DEFAULTS.withMaxEntries(4)).holds(probe, "__probe-x", 8, 16).holds("r0", 4, 16);
+    IndexFixture f =
+        new IndexFixture(IndexPolicy.DEFAULTS.withMaxEntries(4))
+            .holds(probe, "__probe-x", 8, 16)
+            .holds("r0", 4, 16);
 
     assertThat(f.index.entryCount()).isEqualTo(4);
     assertThat(f.index.counters().evictedCapLru()).isZero();
     IndexSnapshot snapshot = f.index.snapshot();
-    assertThat(snapshot.tenants()).extracting(IndexSnapshot.TenantRow::tenant).containsExactly("team-a");
+    assertThat(snapshot.tenants())
+        .extracting(IndexSnapshot.TenantRow::tenant)
+        .containsExactly("team-a");
     assertThat(snapshot.totalPrefixes()).isEqualTo(4);
   }
 
@@ -147,11 +171,21 @@ class MutationsTest {
   void snapshotAggregatesReplicasTenantsAndHotKeys() {
     IndexPolicy lfu =
         IndexPolicy.DEFAULTS.withNamespace(
-            DOMAIN.tenant(), NamespacePolicy.DEFAULTS.withFloors(0, 0, 0f).withEviction(EvictionAlgorithm.LFU));
-    lfu = new IndexPolicy(lfu.maxEntries(), lfu.namespaces(), lfu.tenantQuotas(), lfu.reservedTenants(), 2, lfu.ranker());
+            DOMAIN.tenant(),
+            NamespacePolicy.DEFAULTS.withFloors(0, 0, 0f).withEviction(EvictionAlgorithm.LFU));
+    lfu =
+        new IndexPolicy(
+            lfu.maxEntries(),
+            lfu.namespaces(),
+            lfu.tenantQuotas(),
+            lfu.reservedTenants(),
+            2,
+            lfu.ranker());
     IndexFixture f = new IndexFixture(lfu).holds("r0", 4, 16).holds("r1", 2, 16);
-    f.index.reportStats("team-a", "llama", "r0", new ReplicaStatsReport(1000, 0.4f, 0.1f, "", 5, 10), 0);
-    f.index.reportStats("team-a", "llama", "r1", new ReplicaStatsReport(2000, 0.8f, 0.3f, "", 0, 0), 0);
+    f.index.reportStats(
+        "team-a", "llama", "r0", new ReplicaStatsReport(1000, 0.4f, 0.1f, "", 5, 10), 0);
+    f.index.reportStats(
+        "team-a", "llama", "r1", new ReplicaStatsReport(2000, 0.8f, 0.3f, "", 0, 0), 0);
     f.lookupChain(4, 16).delivered();
     f.lookupChain(4, 16).delivered();
 
@@ -160,10 +194,13 @@ class MutationsTest {
     assertThat(snapshot.replicas())
         .extracting(IndexSnapshot.Replica::replica, IndexSnapshot.Replica::prefixCount)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("r0", 4L), org.assertj.core.groups.Tuple.tuple("r1", 2L));
+            org.assertj.core.groups.Tuple.tuple("r0", 4L),
+            org.assertj.core.groups.Tuple.tuple("r1", 2L));
     assertThat(snapshot.replicas().get(0).lastEventAt()).contains(f.clock.instant());
     assertThat(snapshot.tenants().get(0).indexEntries()).isEqualTo(4);
-    assertThat(snapshot.tenants().get(0).hitRate()).hasValueSatisfying(h -> assertThat(h).isCloseTo(0.6f, org.assertj.core.api.Assertions.within(1e-6f)));
+    assertThat(snapshot.tenants().get(0).hitRate())
+        .hasValueSatisfying(
+            h -> assertThat(h).isCloseTo(0.6f, org.assertj.core.api.Assertions.within(1e-6f)));
     assertThat(snapshot.tenants().get(0).memoryUsedBytes()).isPositive();
     assertThat(snapshot.totalPrefixes()).isEqualTo(4);
     assertThat(snapshot.hotPrefixes()).isEqualTo(4); // r0's 4-block run credited twice
