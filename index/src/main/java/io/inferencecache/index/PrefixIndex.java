@@ -21,7 +21,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 
 /**
  * The prefix index: per lookup domain, which replicas hold which prefix keys, and the routing
@@ -892,11 +891,6 @@ public final class PrefixIndex {
   private static Instant micros(long micros) {
     return Instant.ofEpochSecond(
         Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
-  }
-
-  /** Visits every domain store; for tests and the sizing harness. */
-  void forEachDomain(Consumer<DomainStore> visitor) {
-    domainList.forEach(visitor);
   }
 
   // ---------------------------------------------------------------------------------------------
