@@ -116,12 +116,10 @@ final class Lookup {
       if (!matches.isEmpty()) {
         strategy = ReasonCode.PREFIX_MATCH;
       } else {
-        hot = tenantHot(r);
-        if (!hot.isEmpty()) {
-          strategy = namespace.enableTenantHot() ? ReasonCode.TENANT_HOT : ReasonCode.NO_HINT;
-        } else {
-          strategy = classifyMiss(r);
-        }
+        // With TENANT_HOT disabled upstream turns its candidates into a plain miss; warm
+        // candidates imply a populated scope, so the diagnosis below says the same (NO_HINT).
+        hot = namespace.enableTenantHot() ? tenantHot(r) : List.of();
+        strategy = hot.isEmpty() ? classifyMiss(r) : ReasonCode.TENANT_HOT;
       }
     }
 
@@ -318,7 +316,7 @@ final class Lookup {
     }
     int total = liveReplicas(r);
     for (Match m : scored) {
-      m.score = upstreamScore(m.matched, m.freshness, pressure(r, m.replica), r.ttftMs());
+      m.score = upstreamScore(ranker, m.matched, m.freshness, pressure(r, m.replica), r.ttftMs());
     }
     if (depthAware) {
       scored.sort(BY_MATCHED_DESCENDING);
@@ -345,16 +343,20 @@ final class Lookup {
     return scored;
   }
 
+  /** Upstream's order: score descending, then replica id ascending. */
   private static int byScoreThenReplica(Match a, Match b) {
-    int byScore = Float.compare(b.score, a.score);
-    return byScore != 0 ? byScore : a.replica.compareTo(b.replica);
+    return scoreThenReplica(a.score, a.replica, b.score, b.replica);
+  }
+
+  private static final Comparator<ReplicaScore> BY_SCORE_THEN_REPLICA =
+      (a, b) -> scoreThenReplica(a.score(), a.replica(), b.score(), b.replica());
+
+  private static int scoreThenReplica(float scoreA, String idA, float scoreB, String idB) {
+    int byScore = Float.compare(scoreB, scoreA);
+    return byScore != 0 ? byScore : idA.compareTo(idB);
   }
 
   /** Upstream's score: matched tokens × freshness × pressure factor × SLO bias, in float. */
-  float upstreamScore(long matched, float freshness, float pressure, int ttftMs) {
-    return upstreamScore(ranker, matched, freshness, pressure, ttftMs);
-  }
-
   static float upstreamScore(
       RankerConfig ranker, long matched, float freshness, float pressure, int ttftMs) {
     float pressureFactor = clamp01(1f - ranker.pressureWeight() * pressure);
@@ -464,7 +466,7 @@ final class Lookup {
       float score = hitRate * recency * pressureFactor * (1f + recency * bias);
       hot.add(new ReplicaScore(replica, score, 0, hitRate, Tier.UNSPECIFIED));
     }
-    hot.sort(PrefixIndex.BY_SCORE_THEN_ID);
+    hot.sort(BY_SCORE_THEN_REPLICA);
     return hot;
   }
 

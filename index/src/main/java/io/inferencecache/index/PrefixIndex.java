@@ -8,7 +8,6 @@ import io.inferencecache.index.internal.ReplicaShard;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The prefix index: per lookup domain, which replicas hold which prefix keys, and the routing
@@ -68,7 +68,7 @@ public final class PrefixIndex {
   private final LongAdder expiredTtl = new LongAdder();
   private final LongAdder evictedQuota = new LongAdder();
 
-  private final Object sweepCursorLock = new Object();
+  private final ReentrantLock sweepCursorLock = new ReentrantLock();
   private int sweepDomain;
   private int sweepShard;
   private int sweepSlot;
@@ -539,14 +539,19 @@ public final class PrefixIndex {
   /**
    * Examines up to {@code budget} entry slots, continuing where the last call stopped, and removes
    * entries older than their namespace's TTL; also drops stats rows past it. Each call holds one
-   * domain's lock for at most {@code min(budget, 1024)} slots.
+   * domain's lock for at most {@code min(budget, 1024)} slots. The sweep is best effort: when
+   * another thread is sweeping, the call returns at once instead of queueing behind it, so writers
+   * of different domains never wait for each other here.
    *
    * @return entries removed
    */
   public int sweep(int budget) {
+    if (!sweepCursorLock.tryLock()) {
+      return 0;
+    }
     int removed = 0;
     int now = nowSeconds();
-    synchronized (sweepCursorLock) {
+    try {
       int remaining = budget;
       int domainsSeen = 0;
       while (remaining > 0 && !domainList.isEmpty() && domainsSeen <= domainList.size()) {
@@ -598,6 +603,8 @@ public final class PrefixIndex {
         entriesRemoved(store, shard.replica(), removedHere);
         removed += removedHere;
       }
+    } finally {
+      sweepCursorLock.unlock();
     }
     expiredTtl.add(removed);
     return removed;
@@ -951,7 +958,4 @@ public final class PrefixIndex {
     final AtomicLong distinct = new AtomicLong();
     final AtomicLong hot = new AtomicLong();
   }
-
-  static final Comparator<ReplicaScore> BY_SCORE_THEN_ID =
-      Comparator.comparing((ReplicaScore s) -> -s.score()).thenComparing(ReplicaScore::replica);
 }

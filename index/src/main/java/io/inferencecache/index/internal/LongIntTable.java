@@ -53,24 +53,6 @@ public final class LongIntTable {
     return keys.length;
   }
 
-  /** The slot of {@code key}, or -1 when it is absent or is key 0. */
-  public int indexOf(long key) {
-    if (key == 0) {
-      return -1;
-    }
-    long[] k = keys;
-    int mask = k.length - 1;
-    for (int i = slot(key, mask); ; i = (i + 1) & mask) {
-      long found = k[i];
-      if (found == key) {
-        return i;
-      }
-      if (found == 0) {
-        return -1;
-      }
-    }
-  }
-
   /** The value of {@code key}, or 0 when absent. */
   public int get(long key) {
     if (key == 0) {
