@@ -57,6 +57,22 @@ final class JsonWriter {
     return this;
   }
 
+  /** A finite number with at most {@code decimals} decimals (non-finite values become null). */
+  JsonWriter value(double value, int decimals) {
+    separate();
+    if (Double.isFinite(value)) {
+      json.append(
+          new java.math.BigDecimal(value)
+              .setScale(decimals, java.math.RoundingMode.HALF_EVEN)
+              .stripTrailingZeros()
+              .toPlainString());
+    } else {
+      json.append("null");
+    }
+    needsComma = true;
+    return this;
+  }
+
   JsonWriter value(boolean value) {
     separate();
     json.append(value);

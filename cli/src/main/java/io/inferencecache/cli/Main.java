@@ -19,7 +19,12 @@ import picocli.CommandLine.Spec;
           + " cluster-wide index of which replica holds which prompt prefix and tells a gateway"
           + " which replica should serve a prompt."
     },
-    subcommands = {VersionCommand.class, HashCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      VersionCommand.class,
+      HashCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    },
     footer = {"", "Run 'inferencecache COMMAND --help' for the options of a command."})
 public final class Main implements Runnable {
 

@@ -11,6 +11,7 @@ package io.inferencecache.index;
  * @param evictedCapLfu entries evicted by the global cap in LFU namespaces
  * @param expiredTtl entries removed by the TTL sweep
  * @param evictedQuota distinct keys removed by tenant quotas
+ * @param speculativeChains chains credited speculatively to a suggested replica
  */
 public record IndexCounters(
     long rejectedChains,
@@ -18,4 +19,5 @@ public record IndexCounters(
     long evictedCapLru,
     long evictedCapLfu,
     long expiredTtl,
-    long evictedQuota) {}
+    long evictedQuota,
+    long speculativeChains) {}

@@ -6,6 +6,7 @@ import io.inferencecache.index.PrefixIndex.ScopeReplica;
 import io.inferencecache.index.PrefixIndex.ScopeState;
 import io.inferencecache.index.PrefixIndex.StatsRow;
 import io.inferencecache.index.internal.DomainStore;
+import io.inferencecache.index.internal.LongIntTable;
 import io.inferencecache.index.internal.Packed;
 import io.inferencecache.index.internal.ReplicaShard;
 import java.util.ArrayList;
@@ -37,6 +38,10 @@ final class Lookup {
   private final int now;
   private final long nowMicros;
   private final long ttlSeconds;
+
+  /** Written with what prefetching loops read, so that the JIT keeps the reads. */
+  @SuppressWarnings("unused")
+  private static int sink;
 
   Lookup(PrefixIndex index, IndexPolicy policy, LookupRequest request, int now, long nowMicros) {
     this.index = index;
@@ -74,6 +79,25 @@ final class Lookup {
   }
 
   RouteDecision decide() {
+    RouteDecision decision = decideWithoutSpeculation();
+    if (namespace.speculativeTtl().isZero()
+        || decision.scores().isEmpty()
+        || !request.validChain()
+        || !namespace.enableChainMatching()) {
+      return decision;
+    }
+    Runnable credit = decision.onDelivered();
+    IndexDomain domain = domainOf(request);
+    String replica = decision.scores().get(0).replica();
+    long[] keys = request.chainKeys();
+    int[] tokens = request.chainTokenCounts();
+    return decision.withDelivery(() -> {
+      credit.run();
+      index.speculate(domain, replica, keys, tokens);
+    });
+  }
+
+  private RouteDecision decideWithoutSpeculation() {
     LookupRequest r = request;
     if (r.tenant().isEmpty() || r.model().isEmpty() || r.hashScheme().isEmpty()) {
       return RouteDecision.of(ReasonCode.NO_HINT, List.of(), true);
@@ -216,25 +240,68 @@ final class Lookup {
     return rank(r, found, true);
   }
 
+  /**
+   * The shards holding {@code key} (up to {@code holders}, then nulls): the hinted shard without a
+   * scan when it accounts for every holder, else the others scanned (touched first, so the misses
+   * overlap) until all holders are found.
+   */
+  private static ReplicaShard[] holderShards(DomainStore store, long key, int hint, int holders) {
+    ReplicaShard[] found = new ReplicaShard[holders];
+    int n = 0;
+    ReplicaShard hinted = hint == 0 ? null : store.shardById(hint - 1);
+    if (hinted != null && hinted.entries().get(key) != 0) {
+      found[n++] = hinted;
+      if (n == holders) {
+        return found;
+      }
+    }
+    ReplicaShard[] shards = store.shards();
+    int touched = 0;
+    for (ReplicaShard shard : shards) {
+      touched += shard.entries().touch(key);
+    }
+    sink = touched;
+    for (ReplicaShard shard : shards) {
+      if (shard != hinted && shard.entries().get(key) != 0) {
+        found[n++] = shard;
+        if (n == holders) {
+          break;
+        }
+      }
+    }
+    return found;
+  }
+
   private List<Match> walk(DomainStore store, long[] keys, int[] counts) {
     int holders = Packed.holders(store.keys().get(keys[0]));
     if (holders == 0) {
       return List.of();
     }
-    ReplicaShard[] shards = store.shards();
-    ReplicaShard[] runningShards = new ReplicaShard[Math.min(holders, shards.length)];
-    Match[] running = new Match[runningShards.length];
+    ReplicaShard[] runningShards =
+        holderShards(store, keys[0], store.hints().get(keys[0]), holders);
     int live = 0;
-    for (ReplicaShard shard : shards) {
+    Match[] running = new Match[runningShards.length];
+    for (ReplicaShard shard : runningShards) {
+      if (shard == null) {
+        break;
+      }
       int entry = shard.entries().get(keys[0]);
       if (entry != 0 && fresh(entry)) {
         runningShards[live] = shard;
         running[live] = new Match(shard.replica(), counts[0], Packed.seconds(entry), tierOf(entry));
-        if (++live == running.length) {
-          break;
-        }
+        live++;
       }
     }
+    // Touch the rest of the chain in each holder before walking it: the walk's branches would
+    // otherwise pay the cache misses one after another; touched together, they overlap.
+    int touched = 0;
+    for (int j = 0; j < live; j++) {
+      LongIntTable held = runningShards[j].entries();
+      for (int i = 1; i < keys.length; i++) {
+        touched += held.touch(keys[i]);
+      }
+    }
+    sink = touched;
     List<Match> finished = new ArrayList<>(live);
     for (int i = 1; i < keys.length && live > 0; i++) {
       for (int j = 0; j < live; ) {
@@ -273,7 +340,12 @@ final class Lookup {
                 return List.of();
               }
               List<Match> holders = new ArrayList<>(Packed.holders(value));
-              for (ReplicaShard shard : s.shards()) {
+              for (ReplicaShard shard :
+                  holderShards(
+                      s, r.exactKey(), s.hints().get(r.exactKey()), Packed.holders(value))) {
+                if (shard == null) {
+                  break;
+                }
                 int entry = shard.entries().get(r.exactKey());
                 if (entry != 0 && fresh(entry)) {
                   holders.add(
@@ -551,10 +623,11 @@ final class Lookup {
   // ---------------------------------------------------------------------------------------------
   // LFU credit
 
+  /**
+   * Credits the matched entries' access counters once the answer is delivered: LFU namespaces
+   * choose victims by them, and every namespace counts a key hot from them.
+   */
   private Runnable creditFor(LookupRequest r, List<Match> matches) {
-    if (namespace.eviction() != EvictionAlgorithm.LFU) {
-      return () -> {};
-    }
     Map<String, long[]> runs = new HashMap<>();
     for (Match m : matches) {
       runs.put(

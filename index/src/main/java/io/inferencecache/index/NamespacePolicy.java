@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param requireChain whether requests without a block chain are refused with POLICY_REQUIRES_CHAIN
  * @param enableTenantHot whether exact-path misses may fall back to TENANT_HOT
  * @param ranker the scoring of prefix matches
+ * @param speculativeTtl how long a delivered decision credits its replica with the chain (zero:
+ *     off)
  */
 public record NamespacePolicy(
     Duration ttl,
@@ -32,7 +34,8 @@ public record NamespacePolicy(
     boolean enableChainMatching,
     boolean requireChain,
     boolean enableTenantHot,
-    RankerKind ranker) {
+    RankerKind ranker,
+    Duration speculativeTtl) {
 
   /** Upstream's default TTL. */
   public static final Duration DEFAULT_TTL = Duration.ofMinutes(30);
@@ -50,12 +53,17 @@ public record NamespacePolicy(
           true,
           false,
           true,
-          RankerKind.UPSTREAM);
+          RankerKind.UPSTREAM,
+          Duration.ZERO);
 
   public NamespacePolicy {
     Objects.requireNonNull(ttl, "ttl");
     Objects.requireNonNull(eviction, "eviction");
     Objects.requireNonNull(ranker, "ranker");
+    Objects.requireNonNull(speculativeTtl, "speculativeTtl");
+    if (speculativeTtl.isNegative()) {
+      speculativeTtl = Duration.ZERO;
+    }
     if (ttl.isNegative() || ttl.isZero()) {
       ttl = DEFAULT_TTL;
     }
@@ -77,7 +85,8 @@ public record NamespacePolicy(
         enableChainMatching,
         requireChain,
         enableTenantHot,
-        ranker);
+        ranker,
+        speculativeTtl);
   }
 
   public NamespacePolicy withEviction(EvictionAlgorithm value) {
@@ -92,7 +101,8 @@ public record NamespacePolicy(
         enableChainMatching,
         requireChain,
         enableTenantHot,
-        ranker);
+        ranker,
+        speculativeTtl);
   }
 
   public NamespacePolicy withFloors(int minPrefixTokens, int minMatchedTokens, float floorScore) {
@@ -107,7 +117,8 @@ public record NamespacePolicy(
         enableChainMatching,
         requireChain,
         enableTenantHot,
-        ranker);
+        ranker,
+        speculativeTtl);
   }
 
   public NamespacePolicy withStrategy(
@@ -123,7 +134,8 @@ public record NamespacePolicy(
         chainMatching,
         chainRequired,
         tenantHot,
-        ranker);
+        ranker,
+        speculativeTtl);
   }
 
   public NamespacePolicy withRanker(RankerKind value) {
@@ -138,6 +150,30 @@ public record NamespacePolicy(
         enableChainMatching,
         requireChain,
         enableTenantHot,
+        value,
+        speculativeTtl);
+  }
+
+  /**
+   * Speculative entries: after a delivered decision, the suggested replica is credited with the
+   * request's chain for this long (zero, the default: off), so that lookups arriving before the
+   * engine's KV events still find it. A speculative entry is stored as last seen {@code ttl -
+   * speculativeTtl} ago: it expires after {@code speculativeTtl}, scores with the freshness that
+   * age gives, and becomes an ordinary entry when the engine's event refreshes it.
+   */
+  public NamespacePolicy withSpeculativeTtl(Duration value) {
+    return new NamespacePolicy(
+        ttl,
+        eviction,
+        minimumPrefixTokens,
+        minimumMatchedTokens,
+        routingFloorScore,
+        lookupTimeoutMs,
+        affinityRouting,
+        enableChainMatching,
+        requireChain,
+        enableTenantHot,
+        ranker,
         value);
   }
 }

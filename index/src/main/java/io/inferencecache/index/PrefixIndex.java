@@ -37,8 +37,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class PrefixIndex {
 
-  /** Entries examined by the TTL sweep at the end of each chain update. */
-  private static final int SWEEP_PER_UPDATE = 32;
+  /** Entry slots the TTL sweep examines per key written (amortised: see {@link #SWEEP_BATCH}). */
+  private static final int SWEEP_SLOTS_PER_KEY = 2;
+
+  /** The sweep runs once this many slots are owed, so that its fixed cost is amortised. */
+  private static final int SWEEP_BATCH = 1024;
 
   /** Shards up to this many entries are examined whole when choosing a cap victim. */
   private static final int SMALL_SHARD = 16;
@@ -67,11 +70,21 @@ public final class PrefixIndex {
   private final LongAdder evictedCapLfu = new LongAdder();
   private final LongAdder expiredTtl = new LongAdder();
   private final LongAdder evictedQuota = new LongAdder();
+  private final LongAdder speculativeChains = new LongAdder();
+
+  private final AtomicInteger sweepOwed = new AtomicInteger();
+
+  /** Written with what prefetching loops read, so that the JIT keeps the reads. */
+  @SuppressWarnings("unused")
+  private int prefetchSink;
 
   private final ReentrantLock sweepCursorLock = new ReentrantLock();
   private int sweepDomain;
   private int sweepShard;
   private int sweepSlot;
+  private ReplicaShard sweepCurrent;
+  private int sweepCapacity;
+  private int sweepPassMin;
 
   public PrefixIndex(InstantSource clock, IndexPolicy policy) {
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -156,39 +169,70 @@ public final class PrefixIndex {
     int added = 0;
     int refreshed = 0;
     int limited = 0;
+    int newKeys = 0;
     long stamp = store.lock().writeLock();
     try {
       ReplicaShard shard = store.shardForWrite(update.replica());
       LongIntTable held = shard.entries();
       LongIntTable keys = store.keys();
-      for (int i = 0; i < update.keys().length; i++) {
-        long key = update.keys()[i];
-        int tokens = Math.max(0, update.cumulativeTokens()[i]);
-        int previous = held.get(key);
-        int value = keys.get(key);
-        if (previous != 0) {
+      long[] chain = update.keys();
+      int[] counts = update.cumulativeTokens();
+      // Touch every slot first: the misses overlap, and the loop below finds them in cache.
+      int touched = 0;
+      for (long key : chain) {
+        touched += held.touch(key) + keys.touch(key);
+      }
+      prefetchSink = touched;
+      for (int i = 0; i < chain.length; i++) {
+        long key = chain[i];
+        int tokens = Math.min(Math.max(0, counts[i]), Packed.MAX_TOKENS);
+        // One probe per table: find, then update or insert in place.
+        int entrySlot = held.find(key);
+        int keySlot = keys.find(key);
+        if (entrySlot >= 0) {
+          int previous = held.valueAtFound(entrySlot);
           int seen = Math.max(Packed.seconds(previous), seconds);
-          held.put(key, Packed.withTier(Packed.withSeconds(previous, seen), tier));
-          if (Packed.tokens(value) != Math.min(tokens, Packed.MAX_TOKENS)) {
-            keys.put(key, Packed.key(tokens, Packed.hot(value), Packed.holders(value)));
+          held.setValueAtFound(
+              entrySlot, Packed.withTier(Packed.withSeconds(previous, seen), tier));
+          int value = keys.valueAtFound(keySlot);
+          if (Packed.tokens(value) != tokens) {
+            keys.setValueAtFound(
+                keySlot, Packed.key(tokens, Packed.hot(value), Packed.holders(value)));
           }
           refreshed++;
-        } else if (value == 0) {
-          keys.put(key, Packed.key(tokens, false, 1));
-          distinctAdded(store);
-          held.put(key, Packed.entry(seconds, tier, 0));
+        } else if (keySlot < 0) {
+          keys.insert(keySlot, key, Packed.key(tokens, false, 1));
+          held.insert(entrySlot, key, Packed.entry(seconds, tier, 0));
+          newKeys++;
           added++;
-        } else if (Packed.holders(value) >= Packed.MAX_HOLDERS) {
-          limited++;
         } else {
-          keys.put(key, Packed.key(tokens, Packed.hot(value), Packed.holders(value) + 1));
-          held.put(key, Packed.entry(seconds, tier, 0));
-          added++;
+          int value = keys.valueAtFound(keySlot);
+          if (Packed.holders(value) >= Packed.MAX_HOLDERS) {
+            limited++;
+          } else {
+            keys.setValueAtFound(
+                keySlot, Packed.key(tokens, Packed.hot(value), Packed.holders(value) + 1));
+            held.insert(entrySlot, key, Packed.entry(seconds, tier, 0));
+            added++;
+          }
         }
       }
       shard.wroteAt(seconds);
+      if (added + refreshed > 0) {
+        // The chain's first key may start prompts: hint at its newest writer.
+        LongIntTable hints = store.hints();
+        int hintSlot = hints.find(chain[0]);
+        if (hintSlot >= 0) {
+          hints.setValueAtFound(hintSlot, shard.id() + 1);
+        } else {
+          hints.insert(hintSlot, chain[0], shard.id() + 1);
+        }
+      }
     } finally {
       store.lock().unlockWrite(stamp);
+    }
+    if (newKeys > 0) {
+      distinctAdded(store, newKeys);
     }
     inScope.entries.addAndGet(added);
     inScope.wrote(seconds);
@@ -200,7 +244,10 @@ public final class PrefixIndex {
     }
     enforceQuota(domain.tenant());
     enforceCap();
-    sweep(SWEEP_PER_UPDATE);
+    if (sweepOwed.addAndGet(update.keys().length * SWEEP_SLOTS_PER_KEY) >= SWEEP_BATCH) {
+      sweepOwed.addAndGet(-SWEEP_BATCH);
+      sweep(SWEEP_BATCH);
+    }
     return new StoreResult(true, added, refreshed, limited);
   }
 
@@ -240,7 +287,7 @@ public final class PrefixIndex {
       }
       for (long key : keys) {
         if (shard.entries().remove(key) != 0) {
-          releaseKey(store, key);
+          releaseKey(store, key, shard);
           removed++;
         }
       }
@@ -302,12 +349,12 @@ public final class PrefixIndex {
       LongIntTable held = shard.entries();
       for (int i = 0; i < held.capacity(); i++) {
         if (held.valueAt(i) != 0) {
-          releaseKey(store, held.keyAt(i));
+          releaseKey(store, held.keyAt(i), shard);
           removed++;
         }
       }
       if (held.zeroKeyValue() != 0) {
-        releaseKey(store, 0);
+        releaseKey(store, 0, shard);
         removed++;
       }
       held.clear();
@@ -446,6 +493,33 @@ public final class PrefixIndex {
     }
   }
 
+  /**
+   * Credits {@code replica} with a looked-up chain for {@code speculativeTtl}: stored as last seen
+   * {@code ttl - speculativeTtl} ago, so it expires after {@code speculativeTtl} unless the
+   * engine's own event refreshes it first. Existing entries are never aged by it (last seen only
+   * moves forward).
+   */
+  void speculate(IndexDomain domain, String replica, long[] keys, int[] blockTokens) {
+    NamespacePolicy ns = policy.namespace(domain.tenant());
+    long spec = ns.speculativeTtl().toNanos() / 1_000;
+    long ttl = ns.ttl().toNanos() / 1_000;
+    if (spec <= 0 || keys.length == 0 || keys.length != blockTokens.length) {
+      return;
+    }
+    int[] cumulative = new int[blockTokens.length];
+    long sum = 0;
+    for (int i = 0; i < blockTokens.length; i++) {
+      sum += Math.max(0, blockTokens[i]);
+      cumulative[i] = (int) Math.min(Integer.MAX_VALUE, sum);
+    }
+    long seenMicros = Math.max(1, nowMicros() - Math.max(0, ttl - spec));
+    StoreResult result =
+        storeChain(new ChainUpdate(domain, replica, keys, cumulative, Tier.T1, seenMicros));
+    if (result.accepted()) {
+      speculativeChains.increment();
+    }
+  }
+
   private void markHot(DomainStore store, long key) {
     int value = store.keys().get(key);
     if (value != 0 && !Packed.hot(value)) {
@@ -476,26 +550,37 @@ public final class PrefixIndex {
     return tenants.computeIfAbsent(tenant, t -> new TenantState());
   }
 
-  private void distinctAdded(DomainStore store) {
-    distinctIncludingReserved.incrementAndGet();
+  private void distinctAdded(DomainStore store, int count) {
+    distinctIncludingReserved.addAndGet(count);
     TenantState tenant = tenantState(store.domain().tenant());
-    tenant.distinct.incrementAndGet();
-    tenant.model(store.domain().model()).distinct.incrementAndGet();
+    tenant.distinct.addAndGet(count);
+    tenant.model(store.domain().model()).distinct.addAndGet(count);
     if (!store.reserved()) {
-      distinct.incrementAndGet();
+      distinct.addAndGet(count);
     }
   }
 
-  /** Drops one holder of {@code key}; forgets the key with its last holder. Lock held. */
-  private void releaseKey(DomainStore store, long key) {
+  /**
+   * {@code shard} no longer holds {@code key}: drops one holder, clears a holder hint pointing to
+   * the shard, and forgets the key with its last holder. Lock held.
+   */
+  private void releaseKey(DomainStore store, long key, ReplicaShard shard) {
     LongIntTable keys = store.keys();
-    int value = keys.get(key);
-    if (value == 0) {
+    int found = keys.find(key);
+    if (found < 0) {
       return;
     }
+    int value = keys.valueAtFound(found);
     int holders = Packed.holders(value);
+    LongIntTable hints = store.hints();
+    if (hints.size() > 0) {
+      int hint = hints.find(key);
+      if (hint >= 0 && (holders == 1 || hints.valueAtFound(hint) == shard.id() + 1)) {
+        hints.remove(key);
+      }
+    }
     if (holders > 1) {
-      keys.put(key, Packed.key(Packed.tokens(value), Packed.hot(value), holders - 1));
+      keys.setValueAtFound(found, Packed.key(Packed.tokens(value), Packed.hot(value), holders - 1));
       return;
     }
     keys.remove(key);
@@ -538,10 +623,12 @@ public final class PrefixIndex {
 
   /**
    * Examines up to {@code budget} entry slots, continuing where the last call stopped, and removes
-   * entries older than their namespace's TTL; also drops stats rows past it. Each call holds one
-   * domain's lock for at most {@code min(budget, 1024)} slots. The sweep is best effort: when
-   * another thread is sweeping, the call returns at once instead of queueing behind it, so writers
-   * of different domains never wait for each other here.
+   * entries older than their namespace's TTL; also drops stats rows past it. A replica's entries
+   * are skipped at the cost of one slot while the oldest of them cannot have expired yet (each
+   * shard keeps a lower bound of its entries' last-seen times, tightened by every complete pass).
+   * Each call holds one domain's lock for at most {@code min(budget, 1024)} slots. The sweep is
+   * best effort: when another thread is sweeping, the call returns at once instead of queueing
+   * behind it, so writers of different domains never wait for each other here.
    *
    * @return entries removed
    */
@@ -560,38 +647,70 @@ public final class PrefixIndex {
           sweepStats();
         }
         DomainStore store = domainList.get(sweepDomain);
-        long ttl = policy.namespace(store.domain().tenant()).ttl().toSeconds();
         ReplicaShard[] shards = store.shards();
         if (sweepShard >= shards.length) {
           sweepDomain++;
           sweepShard = 0;
-          sweepSlot = 0;
+          sweepCurrent = null;
           domainsSeen++;
           continue;
         }
         ReplicaShard shard = shards[sweepShard];
+        long cutoff = now - policy.namespace(store.domain().tenant()).ttl().toSeconds();
+        if (shard.oldestBound() > cutoff) {
+          // Nothing here can have expired.
+          sweepShard++;
+          sweepCurrent = null;
+          remaining--;
+          continue;
+        }
         int chunk = Math.min(remaining, 1024);
         int removedHere = 0;
         long stamp = store.lock().writeLock();
         try {
           LongIntTable held = shard.entries();
+          if (sweepCurrent != shard || sweepCapacity != held.capacity()) {
+            // A new pass over this shard (or the shard changed under the cursor: start over).
+            sweepCurrent = shard;
+            sweepCapacity = held.capacity();
+            sweepSlot = 0;
+            sweepPassMin = Integer.MAX_VALUE;
+            shard.beginPass();
+          }
+          long limit = Packed.entryLimit(cutoff);
           int end = Math.min(held.capacity(), sweepSlot + chunk);
           int i = sweepSlot;
           while (i < end) {
             int entry = held.valueAt(i);
-            if (entry != 0 && now - Packed.seconds(entry) >= ttl) {
-              releaseKey(store, held.keyAt(i));
+            if (entry == 0) {
+              i++;
+            } else if ((entry & 0xFFFF_FFFFL) < limit) {
+              releaseKey(store, held.keyAt(i), shard);
               held.removeAt(i);
               removedHere++;
-              continue; // the backward shift may have moved another entry into slot i
+              // The backward shift may have moved another entry into slot i: look at it again.
+            } else {
+              sweepPassMin = Math.min(sweepPassMin, Packed.seconds(entry));
+              i++;
             }
-            i++;
+          }
+          int zero = held.zeroKeyValue();
+          if (zero != 0 && end >= held.capacity()) {
+            // Key 0 lives outside the slots: it ends every pass.
+            if ((zero & 0xFFFF_FFFFL) < limit) {
+              releaseKey(store, 0, shard);
+              held.remove(0);
+              removedHere++;
+            } else {
+              sweepPassMin = Math.min(sweepPassMin, Packed.seconds(zero));
+            }
           }
           remaining -= end - sweepSlot + removedHere;
           sweepSlot = end;
           if (end >= held.capacity()) {
+            shard.endPass(sweepPassMin);
+            sweepCurrent = null;
             sweepShard++;
-            sweepSlot = 0;
             if (held.size() == 0) {
               store.removeShard(shard);
               sweepShard--;
@@ -783,7 +902,8 @@ public final class PrefixIndex {
         evictedCapLru.sum(),
         evictedCapLfu.sum(),
         expiredTtl.sum(),
-        evictedQuota.sum());
+        evictedQuota.sum(),
+        speculativeChains.sum());
   }
 
   /** (key, replica) entries outside reserved tenants. */

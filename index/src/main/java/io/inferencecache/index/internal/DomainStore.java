@@ -2,6 +2,8 @@ package io.inferencecache.index.internal;
 
 import io.inferencecache.index.IndexDomain;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.locks.StampedLock;
 
 /**
@@ -16,7 +18,12 @@ public final class DomainStore {
   private final boolean reserved;
   private final StampedLock lock = new StampedLock();
   private final LongIntTable keys = new LongIntTable();
+  private final LongIntTable hints = new LongIntTable();
   private volatile ReplicaShard[] shards = new ReplicaShard[0];
+  // Copy-on-write alongside the array: writers find their shard without comparing every id.
+  private volatile Map<String, ReplicaShard> byReplica = Map.of();
+  // By id: where a key's holder hint points.
+  private volatile ReplicaShard[] byId = new ReplicaShard[0];
 
   public DomainStore(IndexDomain domain, boolean reserved) {
     this.domain = domain;
@@ -41,6 +48,16 @@ public final class DomainStore {
     return keys;
   }
 
+  /**
+   * Holder hints for the keys that start a stored chain (every prompt's first block is one): key to
+   * {@code id + 1} of a shard holding it. A chain lookup probes the hinted shard for its first key
+   * instead of every shard, and scans the others only for the holders the hint does not account
+   * for. A hint is dropped when its shard lets the key go, and is checked before it is trusted.
+   */
+  public LongIntTable hints() {
+    return hints;
+  }
+
   /** The replicas with a shard here (some may be empty), in no particular order. */
   public ReplicaShard[] shards() {
     return shards;
@@ -48,21 +65,33 @@ public final class DomainStore {
 
   /** The shard of {@code replica}, or {@code null}. */
   public ReplicaShard shard(String replica) {
-    for (ReplicaShard shard : shards) {
-      if (shard.replica().equals(replica)) {
-        return shard;
-      }
-    }
-    return null;
+    return byReplica.get(replica);
+  }
+
+  /** The live shard with this {@link ReplicaShard#id()}, or {@code null}. */
+  public ReplicaShard shardById(int id) {
+    ReplicaShard[] current = byId;
+    return id >= 0 && id < current.length ? current[id] : null;
   }
 
   /** The shard of {@code replica}, created if needed. Call with the write lock held. */
   public ReplicaShard shardForWrite(String replica) {
     ReplicaShard shard = shard(replica);
     if (shard == null) {
-      shard = new ReplicaShard(replica);
+      ReplicaShard[] ids = byId;
+      int id = 0;
+      while (id < ids.length && ids[id] != null) {
+        id++;
+      }
+      shard = new ReplicaShard(replica, id);
+      ReplicaShard[] grownIds = Arrays.copyOf(ids, Math.max(ids.length, id + 1));
+      grownIds[id] = shard;
+      byId = grownIds;
       ReplicaShard[] grown = Arrays.copyOf(shards, shards.length + 1);
       grown[grown.length - 1] = shard;
+      HashMap<String, ReplicaShard> map = new HashMap<>(byReplica);
+      map.put(replica, shard);
+      byReplica = map;
       shards = grown;
     }
     return shard;
@@ -76,6 +105,12 @@ public final class DomainStore {
         ReplicaShard[] shrunk = new ReplicaShard[current.length - 1];
         System.arraycopy(current, 0, shrunk, 0, i);
         System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
+        HashMap<String, ReplicaShard> map = new HashMap<>(byReplica);
+        map.remove(shard.replica());
+        byReplica = map;
+        ReplicaShard[] ids = byId.clone();
+        ids[shard.id()] = null;
+        byId = ids;
         shards = shrunk;
         return;
       }
@@ -84,7 +119,7 @@ public final class DomainStore {
 
   /** Heap held by this domain's tables, in bytes (arrays only). */
   public long tableBytes() {
-    long bytes = keys.arrayBytes();
+    long bytes = keys.arrayBytes() + hints.arrayBytes();
     for (ReplicaShard shard : shards) {
       bytes += shard.entries().arrayBytes();
     }

@@ -3,23 +3,34 @@ package io.inferencecache.index.internal;
 import java.util.Arrays;
 
 /**
- * A map from {@code long} keys to non-zero {@code int} values in two primitive arrays: linear
+ * A map from {@code long} keys to non-zero {@code int} values in one primitive array: linear
  * probing, backward-shift deletion (no tombstones), power-of-two capacity, at most {@value
  * #MAX_LOAD_PERCENT}% full. Key 0 is kept aside in a field. Value 0 means "absent" and cannot be
- * stored. 12 bytes per slot, no object per entry.
+ * stored.
  *
- * <p>Not thread-safe: its owner serializes writers and validates readers (see {@link
- * ReplicaShard}). A reader racing a writer sees arrays of one consistent length (they are replaced,
- * never resized in place) but possibly a half-applied change, which the owner's stamp validation
- * detects.
+ * <p>Each slot is three consecutive {@code int}s (key high half, key low half, value): 12 bytes,
+ * and a key and its value share a cache line, so a probe that hits costs one memory access, not the
+ * two of separate key and value arrays. No object per entry.
+ *
+ * <p>Not thread-safe: its owner serializes writers and validates readers (see {@link DomainStore}).
+ * A reader racing a writer sees an array of one consistent length (it is replaced, never resized in
+ * place) but possibly a half-applied change, which the owner's stamp validation detects.
  */
 public final class LongIntTable {
 
   static final int MAX_LOAD_PERCENT = 80;
+
+  /** Ints per slot. */
+  private static final int STRIDE = 3;
+
   private static final int MIN_CAPACITY = 16;
 
-  private long[] keys;
-  private int[] values;
+  /** Most slots a table can have: 3 ints each must fit one array. */
+  static final int MAX_CAPACITY = 1 << 28;
+
+  private int[] slots;
+  private int capacity;
+  private int threshold;
   private int size;
   private int zeroValue;
 
@@ -28,14 +39,18 @@ public final class LongIntTable {
   }
 
   public LongIntTable(int expected) {
-    int capacity = capacityFor(expected);
-    keys = new long[capacity];
-    values = new int[capacity];
+    allocate(capacityFor(expected));
   }
 
   static int capacityFor(int expected) {
     long needed = Math.max(MIN_CAPACITY, (long) expected * 100 / MAX_LOAD_PERCENT + 1);
-    return (int) Math.min(1 << 30, Long.highestOneBit(needed - 1) << 1);
+    return (int) Math.min(MAX_CAPACITY, Long.highestOneBit(needed - 1) << 1);
+  }
+
+  private void allocate(int newCapacity) {
+    slots = new int[newCapacity * STRIDE];
+    capacity = newCapacity;
+    threshold = (int) ((long) newCapacity * MAX_LOAD_PERCENT / 100);
   }
 
   /** Spreads a key over the table (keys may be low-entropy, such as small test keys). */
@@ -44,13 +59,22 @@ public final class LongIntTable {
     return (int) (h ^ (h >>> 32)) & mask;
   }
 
+  private static long keyIn(int[] s, int base) {
+    return ((long) s[base] << 32) | (s[base + 1] & 0xFFFF_FFFFL);
+  }
+
+  private static void setKey(int[] s, int base, long key) {
+    s[base] = (int) (key >>> 32);
+    s[base + 1] = (int) key;
+  }
+
   public int size() {
     return size;
   }
 
-  /** Slots in the arrays; {@link #keyAt} and {@link #valueAt} address them. */
+  /** Slots in the table; {@link #keyAt} and {@link #valueAt} address them. */
   public int capacity() {
-    return keys.length;
+    return capacity;
   }
 
   /** The value of {@code key}, or 0 when absent. */
@@ -58,17 +82,104 @@ public final class LongIntTable {
     if (key == 0) {
       return zeroValue;
     }
-    long[] k = keys;
-    int[] v = values;
-    int mask = k.length - 1;
+    // Halves compared separately: no dependency on both loads before the first test.
+    int hi = (int) (key >>> 32);
+    int lo = (int) key;
+    int[] s = slots;
+    int w = STRIDE;
+    int mask = capacityOf(s) - 1;
     for (int i = slot(key, mask); ; i = (i + 1) & mask) {
-      long found = k[i];
-      if (found == key) {
-        return v[i];
+      int base = i * w;
+      int foundHi = s[base];
+      int foundLo = s[base + 1];
+      if (foundHi == hi && foundLo == lo) {
+        return s[base + 2];
       }
-      if (found == 0) {
+      if ((foundHi | foundLo) == 0) {
         return 0;
       }
+    }
+  }
+
+  /** Slots of an array of this table, from its length alone (consistent for racing readers). */
+  private static int capacityOf(int[] s) {
+    return s.length / STRIDE;
+  }
+
+  /**
+   * Reads the home slot of {@code key} and the slot after it, doing nothing else: a prefetch. A
+   * caller about to work on several keys touches them all first, so that their cache misses overlap
+   * instead of being paid one after another.
+   */
+  public int touch(long key) {
+    int[] s = slots;
+    int base = slot(key, capacityOf(s) - 1) * STRIDE;
+    // The slot's first int and the next slot's last: a slot that straddles a cache line, and a
+    // key displaced by one slot, are both covered.
+    return s[base] + s[Math.min(base + 2 * STRIDE - 1, s.length - 1)];
+  }
+
+  /**
+   * Finds {@code key} once for a read-modify-write: returns its slot ({@code >= 0}) when present,
+   * else {@code ~slot} of the empty slot where {@link #insert} would put it. Key 0 has the virtual
+   * slot {@link #capacity()}. A result is valid until the next change of this table.
+   */
+  public int find(long key) {
+    if (key == 0) {
+      return zeroValue != 0 ? capacity : ~capacity;
+    }
+    int hi = (int) (key >>> 32);
+    int lo = (int) key;
+    int[] s = slots;
+    int w = STRIDE;
+    int mask = capacity - 1;
+    for (int i = slot(key, mask); ; i = (i + 1) & mask) {
+      int foundHi = s[i * w];
+      int foundLo = s[i * w + 1];
+      if (foundHi == hi && foundLo == lo) {
+        return i;
+      }
+      if ((foundHi | foundLo) == 0) {
+        return ~i;
+      }
+    }
+  }
+
+  /** The value in a slot {@link #find} returned for a present key. */
+  public int valueAtFound(int found) {
+    return found == capacity ? zeroValue : slots[found * STRIDE + 2];
+  }
+
+  /** Overwrites the value in a slot {@link #find} returned for a present key. */
+  public void setValueAtFound(int found, int value) {
+    if (value == 0) {
+      throw new IllegalArgumentException("0 is the absent value");
+    }
+    if (found == capacity) {
+      zeroValue = value;
+    } else {
+      slots[found * STRIDE + 2] = value;
+    }
+  }
+
+  /**
+   * Inserts {@code key}, which {@link #find} just reported absent with {@code notFound}, without
+   * probing again.
+   */
+  public void insert(int notFound, long key, int value) {
+    if (value == 0) {
+      throw new IllegalArgumentException("0 is the absent value");
+    }
+    if (key == 0) {
+      zeroValue = value;
+      size++;
+      return;
+    }
+    int base = ~notFound * STRIDE;
+    setKey(slots, base, key);
+    slots[base + 2] = value;
+    if (++size > threshold) {
+      rehash(capacity * 2);
     }
   }
 
@@ -81,61 +192,34 @@ public final class LongIntTable {
     if (value == 0) {
       throw new IllegalArgumentException("0 is the absent value");
     }
-    if (key == 0) {
-      int previous = zeroValue;
-      zeroValue = value;
-      if (previous == 0) {
-        size++;
-      }
+    int found = find(key);
+    if (found >= 0) {
+      int previous = valueAtFound(found);
+      setValueAtFound(found, value);
       return previous;
     }
-    int mask = keys.length - 1;
-    for (int i = slot(key, mask); ; i = (i + 1) & mask) {
-      long found = keys[i];
-      if (found == key) {
-        int previous = values[i];
-        values[i] = value;
-        return previous;
-      }
-      if (found == 0) {
-        keys[i] = key;
-        values[i] = value;
-        if (++size > (long) keys.length * MAX_LOAD_PERCENT / 100) {
-          rehash(keys.length * 2);
-        }
-        return 0;
-      }
-    }
+    insert(found, key, value);
+    return 0;
   }
 
   /** Removes {@code key} and returns its value, or 0 when it was absent. */
   public int remove(long key) {
-    if (key == 0) {
+    int found = find(key);
+    if (found < 0) {
+      return 0;
+    }
+    if (found == capacity) {
       int previous = zeroValue;
-      if (previous != 0) {
-        zeroValue = 0;
-        size--;
-      }
+      zeroValue = 0;
+      size--;
       return previous;
     }
-    int mask = keys.length - 1;
-    for (int i = slot(key, mask); ; i = (i + 1) & mask) {
-      long found = keys[i];
-      if (found == 0) {
-        return 0;
-      }
-      if (found == key) {
-        int previous = values[i];
-        deleteSlot(i);
-        size--;
-        return previous;
-      }
-    }
+    return removeAt(found);
   }
 
   /** Removes the entry in slot {@code i} (as returned by iteration) and returns its value. */
   public int removeAt(int i) {
-    int previous = values[i];
+    int previous = slots[i * STRIDE + 2];
     if (previous != 0) {
       deleteSlot(i);
       size--;
@@ -148,20 +232,36 @@ public final class LongIntTable {
    * zero key is not in any slot: see {@link #zeroKeyValue()}.
    */
   public long keyAt(int i) {
-    return keys[i];
+    return keyIn(slots, i * STRIDE);
   }
 
   /** The value in slot {@code i}, or 0 for an empty slot. */
   public int valueAt(int i) {
-    return values[i];
+    return slots[i * STRIDE + 2];
+  }
+
+  /**
+   * The first slot in {@code [from, end)} whose value is non-zero and, compared unsigned, below
+   * {@code limit}; {@code end} when there is none. A tight scan for sweeps.
+   */
+  public int nextValueBelow(int from, int end, long limit) {
+    int[] s = slots;
+    int w = STRIDE;
+    for (int i = from; i < end; i++) {
+      int value = s[i * w + 2];
+      if (value != 0 && (value & 0xFFFF_FFFFL) < limit) {
+        return i;
+      }
+    }
+    return end;
   }
 
   /** Overwrites the value in occupied slot {@code i}. */
   public void setValueAt(int i, int value) {
-    if (value == 0 || values[i] == 0) {
+    if (value == 0 || slots[i * STRIDE + 2] == 0) {
       throw new IllegalArgumentException("slot " + i + " is empty or the value is 0");
     }
-    values[i] = value;
+    slots[i * STRIDE + 2] = value;
   }
 
   /** The value of key 0, or 0 when absent. */
@@ -171,74 +271,85 @@ public final class LongIntTable {
 
   /** Removes every entry and returns to the minimum capacity. */
   public void clear() {
-    keys = new long[MIN_CAPACITY];
-    values = new int[MIN_CAPACITY];
+    allocate(MIN_CAPACITY);
     size = 0;
     zeroValue = 0;
   }
 
-  /** Heap bytes held by the arrays (the retained size of the table, less its object header). */
+  /** Heap bytes held by the array (the retained size of the table, less its object header). */
   public long arrayBytes() {
-    return 2L * 16 + (long) keys.length * (Long.BYTES + Integer.BYTES);
+    return 16 + (long) capacity * STRIDE * Integer.BYTES;
   }
 
   /** Backward-shift deletion: moves later members of the probe run into the hole. */
   private void deleteSlot(int hole) {
-    long[] k = keys;
-    int[] v = values;
-    int mask = k.length - 1;
+    int[] s = slots;
+    int w = STRIDE;
+    int mask = capacity - 1;
     int i = hole;
     while (true) {
       i = (i + 1) & mask;
-      long key = k[i];
+      long key = keyIn(s, i * w);
       if (key == 0) {
         break;
       }
       int home = slot(key, mask);
       // Move the entry back if its home is not cyclically in (hole, i].
       if (((i - home) & mask) >= ((i - hole) & mask)) {
-        k[hole] = key;
-        v[hole] = v[i];
+        int from = i * w;
+        int to = hole * w;
+        for (int j = 0; j < w; j++) {
+          s[to + j] = s[from + j];
+        }
         hole = i;
       }
     }
-    k[hole] = 0;
-    v[hole] = 0;
+    int base = hole * w;
+    for (int j = 0; j < w; j++) {
+      s[base + j] = 0;
+    }
   }
 
-  private void rehash(int capacity) {
-    long[] oldKeys = keys;
-    int[] oldValues = values;
-    long[] newKeys = new long[capacity];
-    int[] newValues = new int[capacity];
-    int mask = capacity - 1;
-    for (int j = 0; j < oldKeys.length; j++) {
-      long key = oldKeys[j];
-      if (key != 0) {
+  private void rehash(int newCapacity) {
+    if (newCapacity > MAX_CAPACITY) {
+      throw new IllegalStateException(
+          "a table of the prefix index cannot hold more than "
+              + (long) MAX_CAPACITY * MAX_LOAD_PERCENT / 100
+              + " keys; lower the index's entry cap");
+    }
+    int[] old = slots;
+    allocate(newCapacity);
+    int[] s = slots;
+    int w = STRIDE;
+    int mask = newCapacity - 1;
+    for (int base = 0; base < old.length; base += w) {
+      int value = old[base + 2];
+      if (value != 0) {
+        long key = keyIn(old, base);
         int i = slot(key, mask);
-        while (newKeys[i] != 0) {
+        while (s[i * w + 2] != 0) {
           i = (i + 1) & mask;
         }
-        newKeys[i] = key;
-        newValues[i] = oldValues[j];
+        int to = i * w;
+        s[to] = old[base];
+        s[to + 1] = old[base + 1];
+        s[to + 2] = value;
       }
     }
-    keys = newKeys;
-    values = newValues;
   }
 
   @Override
   public String toString() {
-    return "LongIntTable[size=" + size + ", capacity=" + keys.length + "]";
+    return "LongIntTable[size=" + size + ", capacity=" + capacity + "]";
   }
 
   /** For tests: the keys present, in slot order, key 0 last if present. */
   long[] keysForTest() {
     long[] present = new long[size];
     int n = 0;
-    for (int i = 0; i < keys.length; i++) {
-      if (values[i] != 0) {
-        present[n++] = keys[i];
+    for (int i = 0; i < capacity; i++) {
+      if (valueAt(i) != 0) {
+        present[n++] = keyAt(i);
       }
     }
     if (zeroValue != 0) {

@@ -43,6 +43,14 @@ public final class Packed {
     return (entry >>> 2) & 15;
   }
 
+  /**
+   * The unsigned bound below which every entry was last seen at or before {@code seconds}: {@code
+   * (seconds + 1) << 6}, as a long; 0 (nothing is below) when {@code seconds} is negative.
+   */
+  public static long entryLimit(long seconds) {
+    return seconds < 0 ? 0 : (Math.min(seconds, MAX_SECONDS) + 1) << 6;
+  }
+
   public static int withSeconds(int entry, int seconds) {
     return (entry & 63) | (seconds << 6);
   }
