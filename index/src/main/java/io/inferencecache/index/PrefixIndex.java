@@ -347,12 +347,20 @@ public final class PrefixIndex {
         return 0;
       }
       LongIntTable held = shard.entries();
+      LongIntTable keys = store.keys();
+      LongIntTable hints = store.hints();
+      long[] batch = new long[RELEASE_BATCH];
+      int n = 0;
       for (int i = 0; i < held.capacity(); i++) {
         if (held.valueAt(i) != 0) {
-          releaseKey(store, held.keyAt(i), shard);
-          removed++;
+          batch[n++] = held.keyAt(i);
+          if (n == RELEASE_BATCH) {
+            removed += releaseBatch(store, keys, hints, shard, batch, n);
+            n = 0;
+          }
         }
       }
+      removed += releaseBatch(store, keys, hints, shard, batch, n);
       if (held.zeroKeyValue() != 0) {
         releaseKey(store, 0, shard);
         removed++;
@@ -364,6 +372,28 @@ public final class PrefixIndex {
     }
     entriesRemoved(store, replica, removed);
     return removed;
+  }
+
+  /** Keys released together by a clear: their table slots are touched first, so misses overlap. */
+  private static final int RELEASE_BATCH = 64;
+
+  private int releaseBatch(
+      DomainStore store,
+      LongIntTable keys,
+      LongIntTable hints,
+      ReplicaShard shard,
+      long[] batch,
+      int n) {
+    int touched = 0;
+    boolean anyHints = hints.size() > 0;
+    for (int j = 0; j < n; j++) {
+      touched += keys.touch(batch[j]) + (anyHints ? hints.touch(batch[j]) : 0);
+    }
+    prefetchSink = touched;
+    for (int j = 0; j < n; j++) {
+      releaseKey(store, batch[j], shard);
+    }
+    return n;
   }
 
   /**
