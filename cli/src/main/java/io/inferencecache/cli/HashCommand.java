@@ -20,6 +20,7 @@ import java.util.Iterator;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -142,13 +143,7 @@ final class HashCommand implements Callable<Integer> {
               + " Example: --cache-salt tenant-a")
   private @Nullable String cacheSalt;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "text",
-      paramLabel = "FORMAT",
-      description =
-          "Output format: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}. Example: -o json")
-  private OutputFormat output;
+  @Mixin private OutputOption output;
 
   @Override
   public Integer call() {
@@ -287,7 +282,7 @@ final class HashCommand implements Callable<Integer> {
 
   private void print(BlockChain chain, int tokenCount, boolean withDigest) {
     PrintWriter out = spec.commandLine().getOut();
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       out.println(json(chain, tokenCount, withDigest));
     } else {
       for (BlockHash block : chain.blocks()) {

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -89,13 +90,7 @@ final class IndexBenchCommand implements Callable<Integer> {
       description = "Lookups to time. Default: ${DEFAULT-VALUE}. Example: --lookups 20000")
   private int lookups;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "text",
-      paramLabel = "FORMAT",
-      description =
-          "Output format: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}. Example: -o json")
-  private OutputFormat output;
+  @Mixin private OutputOption output;
 
   @Override
   public Integer call() {
@@ -125,7 +120,7 @@ final class IndexBenchCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
-    out.println(output == OutputFormat.json ? json(result) : text(result));
+    out.println(output.json() ? json(result) : text(result));
     out.flush();
     return 0;
   }
