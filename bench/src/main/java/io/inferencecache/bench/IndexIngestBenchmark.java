@@ -64,7 +64,7 @@ public class IndexIngestBenchmark {
       for (int copy = 0; copy < copies; copy++) {
         updates[u++] = workload.update(c, copy, ids, counts);
         for (int b = 0; b < BLOCKS; b++) {
-          bareKeys[k++] = workload.key(c, b) ^ ((long) copy << 56);
+          bareKeys[k++] = workload.bareKey(c, copy, b);
         }
       }
     }

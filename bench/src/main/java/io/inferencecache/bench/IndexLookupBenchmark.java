@@ -59,7 +59,7 @@ public class IndexLookupBenchmark {
     IndexWorkload workload = IndexWorkload.ofKeys(entries, blocks, replicas, 1);
     index = IndexWorkload.newIndex();
     workload.fill(index);
-    bare = workload.fillBare();
+    bare = workload.fillBare((int) workload.entries());
     SplittableRandom random = new SplittableRandom(7);
     requests = new LookupRequest[REQUESTS];
     probeKeys = new long[REQUESTS][];

@@ -100,7 +100,7 @@ public final class IndexSizing {
 
     progress.accept("filling the bare table with as many entries");
     start = System.nanoTime();
-    BareLongLongTable bare = fillBareGrowing(workload);
+    BareLongLongTable bare = workload.fillBare(16);
     double barePutNs = (System.nanoTime() - start) / (double) workload.entries();
 
     progress.accept("measuring " + options.lookups() + " lookups and as many bare probe runs");
@@ -165,24 +165,12 @@ public final class IndexSizing {
     for (int round = 0; round < 3; round++) {
       PrefixIndex index = IndexWorkload.newIndex();
       small.fill(index);
-      BareLongLongTable bare = fillBareGrowing(small);
+      BareLongLongTable bare = small.fillBare(16);
       for (LookupRequest request : requests(small, 5_000)) {
         index.lookup(request);
         probe(bare, request.chainKeys());
       }
     }
-  }
-
-  private static BareLongLongTable fillBareGrowing(IndexWorkload workload) {
-    BareLongLongTable table = new BareLongLongTable(16);
-    for (int c = 0; c < workload.chains(); c++) {
-      for (int copy = 0; copy < workload.copies(); copy++) {
-        for (int b = 0; b < workload.blocks(); b++) {
-          table.put(workload.key(c, b) ^ ((long) copy << 56), c + 1);
-        }
-      }
-    }
-    return table;
   }
 
   private static LookupRequest[] requests(IndexWorkload workload, int count) {

@@ -140,14 +140,25 @@ public record IndexWorkload(int chains, int blocks, int replicas, int copies, lo
     return LookupRequest.chain(DOMAIN, keys(chain), blockTokens());
   }
 
-  /** Fills a bare table with the same keys, one per entry (value: the chain). */
-  public BareLongLongTable fillBare() {
-    BareLongLongTable table = new BareLongLongTable((int) Math.min(Integer.MAX_VALUE, entries()));
+  /**
+   * The bare table's key for copy {@code copy} of a block: copies get keys of their own, so the
+   * bare table holds as many entries as the index.
+   */
+  public long bareKey(int chain, int copy, int block) {
+    return key(chain, block) ^ ((long) copy << 56);
+  }
+
+  /**
+   * Fills a bare table with one key per index entry (value: the chain), from a table sized for
+   * {@code expected} entries: {@link #entries()} to measure probes, 16 to measure puts with the
+   * growth the index pays too.
+   */
+  public BareLongLongTable fillBare(int expected) {
+    BareLongLongTable table = new BareLongLongTable(expected);
     for (int c = 0; c < chains; c++) {
       for (int copy = 0; copy < copies; copy++) {
-        // Copies get keys of their own: the bare table holds as many entries as the index.
         for (int b = 0; b < blocks; b++) {
-          table.put(key(c, b) ^ ((long) copy << 56), c + 1);
+          table.put(bareKey(c, copy, b), c + 1);
         }
       }
     }

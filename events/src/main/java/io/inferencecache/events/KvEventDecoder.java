@@ -405,11 +405,7 @@ public final class KvEventDecoder {
   }
 
   private static @Nullable Long optionalLong(MsgpackReader in) throws MalformedMsgpackException {
-    if (in.tryReadNil()) {
-      return null;
-    }
-    long v = in.readLong();
-    return v;
+    return in.tryReadNil() ? null : in.readLong();
   }
 
   @SuppressWarnings("unchecked")

@@ -39,10 +39,6 @@ final class Lookup {
   private final long nowMicros;
   private final long ttlSeconds;
 
-  /** Written with what prefetching loops read, so that the JIT keeps the reads. */
-  @SuppressWarnings("unused")
-  private static int sink;
-
   Lookup(PrefixIndex index, IndexPolicy policy, LookupRequest request, int now, long nowMicros) {
     this.index = index;
     this.policy = policy;
@@ -260,7 +256,7 @@ final class Lookup {
     for (ReplicaShard shard : shards) {
       touched += shard.entries().touch(key);
     }
-    sink = touched;
+    LongIntTable.keep(touched);
     for (ReplicaShard shard : shards) {
       if (shard != hinted && shard.entries().get(key) != 0) {
         found[n++] = shard;
@@ -301,7 +297,7 @@ final class Lookup {
         touched += held.touch(keys[i]);
       }
     }
-    sink = touched;
+    LongIntTable.keep(touched);
     List<Match> finished = new ArrayList<>(live);
     for (int i = 1; i < keys.length && live > 0; i++) {
       for (int j = 0; j < live; ) {

@@ -72,12 +72,6 @@ public final class PrefixIndex {
   private final LongAdder evictedQuota = new LongAdder();
   private final LongAdder speculativeChains = new LongAdder();
 
-  private final AtomicInteger sweepOwed = new AtomicInteger();
-
-  /** Written with what prefetching loops read, so that the JIT keeps the reads. */
-  @SuppressWarnings("unused")
-  private int prefetchSink;
-
   private final ReentrantLock sweepCursorLock = new ReentrantLock();
   private int sweepDomain;
   private int sweepShard;
@@ -170,6 +164,7 @@ public final class PrefixIndex {
     int refreshed = 0;
     int limited = 0;
     int newKeys = 0;
+    boolean sweepDue;
     long stamp = store.lock().writeLock();
     try {
       ReplicaShard shard = store.shardForWrite(update.replica());
@@ -182,7 +177,7 @@ public final class PrefixIndex {
       for (long key : chain) {
         touched += held.touch(key) + keys.touch(key);
       }
-      prefetchSink = touched;
+      LongIntTable.keep(touched);
       for (int i = 0; i < chain.length; i++) {
         long key = chain[i];
         int tokens = Math.min(Math.max(0, counts[i]), Packed.MAX_TOKENS);
@@ -218,6 +213,7 @@ public final class PrefixIndex {
         }
       }
       shard.wroteAt(seconds);
+      sweepDue = store.oweSweep(chain.length * SWEEP_SLOTS_PER_KEY, SWEEP_BATCH);
       if (added + refreshed > 0) {
         // The chain's first key may start prompts: hint at its newest writer.
         LongIntTable hints = store.hints();
@@ -232,7 +228,7 @@ public final class PrefixIndex {
       store.lock().unlockWrite(stamp);
     }
     if (newKeys > 0) {
-      distinctAdded(store, newKeys);
+      distinctChanged(store, newKeys);
     }
     inScope.entries.addAndGet(added);
     inScope.wrote(seconds);
@@ -244,8 +240,7 @@ public final class PrefixIndex {
     }
     enforceQuota(domain.tenant());
     enforceCap();
-    if (sweepOwed.addAndGet(update.keys().length * SWEEP_SLOTS_PER_KEY) >= SWEEP_BATCH) {
-      sweepOwed.addAndGet(-SWEEP_BATCH);
+    if (sweepDue) {
       sweep(SWEEP_BATCH);
     }
     return new StoreResult(true, added, refreshed, limited);
@@ -389,7 +384,7 @@ public final class PrefixIndex {
     for (int j = 0; j < n; j++) {
       touched += keys.touch(batch[j]) + (anyHints ? hints.touch(batch[j]) : 0);
     }
-    prefetchSink = touched;
+    LongIntTable.keep(touched);
     for (int j = 0; j < n; j++) {
       releaseKey(store, batch[j], shard);
     }
@@ -499,6 +494,14 @@ public final class PrefixIndex {
       return;
     }
     int hotLevel = Math.min(Packed.MAX_ACCESS, policy.hotAccessCount());
+    // LRU namespaces use the counter only to mark keys hot: it need not climb past that level.
+    int ceiling =
+        policy.namespace(domain.tenant()).eviction() == EvictionAlgorithm.LFU
+            ? Packed.MAX_ACCESS
+            : hotLevel;
+    if (!needsCredit(store, runs, ceiling)) {
+      return; // a hot prefix's lookups take no write lock, and do not disturb concurrent readers
+    }
     long stamp = store.lock().writeLock();
     try {
       for (Map.Entry<String, long[]> run : runs.entrySet()) {
@@ -506,13 +509,15 @@ public final class PrefixIndex {
         if (shard == null) {
           continue;
         }
+        LongIntTable held = shard.entries();
         for (long key : run.getValue()) {
-          int entry = shard.entries().get(key);
-          if (entry == 0 || Packed.access(entry) == Packed.MAX_ACCESS) {
+          int slot = held.find(key);
+          int entry = slot < 0 ? 0 : held.valueAtFound(slot);
+          if (entry == 0 || Packed.access(entry) >= ceiling) {
             continue;
           }
           int access = Packed.access(entry) + 1;
-          shard.entries().put(key, Packed.withAccess(entry, access));
+          held.setValueAtFound(slot, Packed.withAccess(entry, access));
           if (access >= hotLevel) {
             markHot(store, key);
           }
@@ -521,6 +526,28 @@ public final class PrefixIndex {
     } finally {
       store.lock().unlockWrite(stamp);
     }
+  }
+
+  /** Whether any matched entry is below {@code ceiling}, read without a lock (true if unsure). */
+  private static boolean needsCredit(DomainStore store, Map<String, long[]> runs, int ceiling) {
+    long stamp = store.lock().tryOptimisticRead();
+    if (stamp == 0) {
+      return true;
+    }
+    try {
+      for (Map.Entry<String, long[]> run : runs.entrySet()) {
+        ReplicaShard shard = store.shard(run.getKey());
+        for (long key : shard == null ? new long[0] : run.getValue()) {
+          int entry = shard.entries().get(key);
+          if (entry != 0 && Packed.access(entry) < ceiling) {
+            return true;
+          }
+        }
+      }
+    } catch (RuntimeException racedWithWriter) {
+      return true;
+    }
+    return !store.lock().validate(stamp);
   }
 
   /**
@@ -551,9 +578,11 @@ public final class PrefixIndex {
   }
 
   private void markHot(DomainStore store, long key) {
-    int value = store.keys().get(key);
+    LongIntTable keys = store.keys();
+    int slot = keys.find(key);
+    int value = slot < 0 ? 0 : keys.valueAtFound(slot);
     if (value != 0 && !Packed.hot(value)) {
-      store.keys().put(key, Packed.key(Packed.tokens(value), true, Packed.holders(value)));
+      keys.setValueAtFound(slot, Packed.key(Packed.tokens(value), true, Packed.holders(value)));
       hotChanged(store, +1);
     }
   }
@@ -580,7 +609,7 @@ public final class PrefixIndex {
     return tenants.computeIfAbsent(tenant, t -> new TenantState());
   }
 
-  private void distinctAdded(DomainStore store, int count) {
+  private void distinctChanged(DomainStore store, int count) {
     distinctIncludingReserved.addAndGet(count);
     TenantState tenant = tenantState(store.domain().tenant());
     tenant.distinct.addAndGet(count);
@@ -606,21 +635,15 @@ public final class PrefixIndex {
     if (hints.size() > 0) {
       int hint = hints.find(key);
       if (hint >= 0 && (holders == 1 || hints.valueAtFound(hint) == shard.id() + 1)) {
-        hints.remove(key);
+        hints.removeFound(hint);
       }
     }
     if (holders > 1) {
       keys.setValueAtFound(found, Packed.key(Packed.tokens(value), Packed.hot(value), holders - 1));
       return;
     }
-    keys.remove(key);
-    distinctIncludingReserved.decrementAndGet();
-    TenantState tenant = tenantState(store.domain().tenant());
-    tenant.distinct.decrementAndGet();
-    tenant.model(store.domain().model()).distinct.decrementAndGet();
-    if (!store.reserved()) {
-      distinct.decrementAndGet();
-    }
+    keys.removeFound(found);
+    distinctChanged(store, -1);
     if (Packed.hot(value)) {
       hotChanged(store, -1);
     }

@@ -215,38 +215,22 @@ class LookupParityTest {
   @Test
   void diagnosesTheOutermostUnknownKeyAndBeatsAffinity() {
     IndexFixture f = new IndexFixture().holds("r0", 4, 16);
-    long[] keys = IndexFixture.chain(4);
-    int[] counts = IndexFixture.counts(4, 16);
 
-    assertThat(
-            f.index
-                .lookup(
-                    LookupRequest.chain(
-                        new IndexDomain("team-b", "llama", "vllm", ""), keys, counts))
-                .reason())
+    assertThat(reasonIn(f, new IndexDomain("team-b", "llama", "vllm", "")))
         .isEqualTo(ReasonCode.UNKNOWN_TENANT);
-    assertThat(
-            f.index
-                .lookup(
-                    LookupRequest.chain(
-                        new IndexDomain("team-a", "qwen", "vllm", ""), keys, counts))
-                .reason())
+    assertThat(reasonIn(f, new IndexDomain("team-a", "qwen", "vllm", "")))
         .isEqualTo(ReasonCode.UNKNOWN_MODEL);
-    assertThat(
-            f.index
-                .lookup(
-                    LookupRequest.chain(
-                        new IndexDomain("team-a", "llama", "vllm-v1", ""), keys, counts))
-                .reason())
+    assertThat(reasonIn(f, new IndexDomain("team-a", "llama", "vllm-v1", "")))
         .isEqualTo(ReasonCode.UNKNOWN_HASH_SCHEME);
     // An unseen adapter in a known scope is a plain miss: affinity.
-    assertThat(
-            f.index
-                .lookup(
-                    LookupRequest.chain(
-                        new IndexDomain("team-a", "llama", "vllm", "lora-x"), keys, counts))
-                .reason())
+    assertThat(reasonIn(f, new IndexDomain("team-a", "llama", "vllm", "lora-x")))
         .isEqualTo(ReasonCode.AFFINITY_HINT);
+  }
+
+  private static ReasonCode reasonIn(IndexFixture f, IndexDomain domain) {
+    return f.index
+        .lookup(LookupRequest.chain(domain, IndexFixture.chain(4), IndexFixture.counts(4, 16)))
+        .reason();
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A msgpack reader over untrusted bytes. Every length read from the input is checked against the
@@ -26,6 +27,9 @@ public final class MsgpackReader {
   private final byte[] buf;
   private final int end;
   private int pos;
+
+  /** Pending counts of the containers {@link #skipValue()} is inside; allocated on first use. */
+  private long @Nullable [] skipStack;
 
   public MsgpackReader(byte[] buf) {
     this(buf, 0, buf.length);
@@ -470,7 +474,7 @@ public final class MsgpackReader {
   public void skipValue() throws MalformedMsgpackException {
     long pending = 1; // values still to skip at this point
     int depth = 0;
-    long[] stack = new long[MAX_DEPTH + 1];
+    long[] stack = skipStack;
     while (true) {
       while (pending == 0) {
         if (depth == 0) {
@@ -497,6 +501,9 @@ public final class MsgpackReader {
         if (depth == MAX_DEPTH) {
           throw new MalformedMsgpackException(
               "nested deeper than " + MAX_DEPTH + " arrays or maps", pos);
+        }
+        if (stack == null) {
+          stack = skipStack = new long[MAX_DEPTH];
         }
         stack[depth++] = pending;
         pending = children;

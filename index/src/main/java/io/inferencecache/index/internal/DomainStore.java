@@ -24,6 +24,7 @@ public final class DomainStore {
   private volatile Map<String, ReplicaShard> byReplica = Map.of();
   // By id: where a key's holder hint points.
   private volatile ReplicaShard[] byId = new ReplicaShard[0];
+  private int sweepOwed;
 
   public DomainStore(IndexDomain domain, boolean reserved) {
     this.domain = domain;
@@ -66,6 +67,20 @@ public final class DomainStore {
   /** The shard of {@code replica}, or {@code null}. */
   public ReplicaShard shard(String replica) {
     return byReplica.get(replica);
+  }
+
+  /**
+   * Adds {@code slots} to what writes here owe the TTL sweep; returns whether {@code batch} slots
+   * are due (and takes them off). Per domain, under its write lock: writers of different domains
+   * share no counter.
+   */
+  public boolean oweSweep(int slots, int batch) {
+    sweepOwed += slots;
+    if (sweepOwed < batch) {
+      return false;
+    }
+    sweepOwed -= batch;
+    return true;
   }
 
   /** The live shard with this {@link ReplicaShard#id()}, or {@code null}. */

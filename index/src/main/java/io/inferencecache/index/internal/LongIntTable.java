@@ -120,6 +120,22 @@ public final class LongIntTable {
   }
 
   /**
+   * Keeps the reads behind {@code touched} (a sum of {@link #touch} results) from being optimised
+   * away, without writing shared memory: the branch needs the value, and is never taken in
+   * practice.
+   */
+  public static void keep(int touched) {
+    if (touched == KEEP_SENTINEL) {
+      keptSentinel = true;
+    }
+  }
+
+  private static final int KEEP_SENTINEL = 0x5EED_F00D;
+
+  @SuppressWarnings("unused")
+  private static volatile boolean keptSentinel;
+
+  /**
    * Finds {@code key} once for a read-modify-write: returns its slot ({@code >= 0}) when present,
    * else {@code ~slot} of the empty slot where {@link #insert} would put it. Key 0 has the virtual
    * slot {@link #capacity()}. A result is valid until the next change of this table.
@@ -205,9 +221,11 @@ public final class LongIntTable {
   /** Removes {@code key} and returns its value, or 0 when it was absent. */
   public int remove(long key) {
     int found = find(key);
-    if (found < 0) {
-      return 0;
-    }
+    return found < 0 ? 0 : removeFound(found);
+  }
+
+  /** Removes the key in a slot {@link #find} returned for a present key; returns its value. */
+  public int removeFound(int found) {
     if (found == capacity) {
       int previous = zeroValue;
       zeroValue = 0;
@@ -238,30 +256,6 @@ public final class LongIntTable {
   /** The value in slot {@code i}, or 0 for an empty slot. */
   public int valueAt(int i) {
     return slots[i * STRIDE + 2];
-  }
-
-  /**
-   * The first slot in {@code [from, end)} whose value is non-zero and, compared unsigned, below
-   * {@code limit}; {@code end} when there is none. A tight scan for sweeps.
-   */
-  public int nextValueBelow(int from, int end, long limit) {
-    int[] s = slots;
-    int w = STRIDE;
-    for (int i = from; i < end; i++) {
-      int value = s[i * w + 2];
-      if (value != 0 && (value & 0xFFFF_FFFFL) < limit) {
-        return i;
-      }
-    }
-    return end;
-  }
-
-  /** Overwrites the value in occupied slot {@code i}. */
-  public void setValueAt(int i, int value) {
-    if (value == 0 || slots[i * STRIDE + 2] == 0) {
-      throw new IllegalArgumentException("slot " + i + " is empty or the value is 0");
-    }
-    slots[i * STRIDE + 2] = value;
   }
 
   /** The value of key 0, or 0 when absent. */

@@ -13,8 +13,11 @@ public final class ReplicaShard {
   /** The newest last-seen of any entry written here, in index seconds (0: never). */
   private volatile int newestSeconds;
 
-  /** No entry here was last seen before this (a lower bound, in index seconds). */
-  private int oldestBound = Integer.MAX_VALUE;
+  /**
+   * No entry here was last seen before this (a lower bound, in index seconds). Written under the
+   * domain's write lock; the sweep reads it before taking the lock to skip young shards.
+   */
+  private volatile int oldestBound = Integer.MAX_VALUE;
 
   /** The oldest last-seen written since the current sweep pass began. */
   private int passWritesMin = Integer.MAX_VALUE;
@@ -49,13 +52,15 @@ public final class ReplicaShard {
     if (seconds > newestSeconds) {
       newestSeconds = seconds;
     }
-    oldestBound = Math.min(oldestBound, seconds);
+    if (seconds < oldestBound) {
+      oldestBound = seconds;
+    }
     passWritesMin = Math.min(passWritesMin, seconds);
   }
 
   /**
    * A lower bound of the last-seen times of the entries here: a sweep skips the shard while it is
-   * younger than the TTL. Call with the domain lock held.
+   * younger than the TTL. A stale read only delays an expiry to the next pass.
    */
   public int oldestBound() {
     return oldestBound;
