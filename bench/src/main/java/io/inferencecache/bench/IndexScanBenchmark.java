@@ -1,9 +1,9 @@
 package io.inferencecache.bench;
 
+import io.inferencecache.core.Tier;
 import io.inferencecache.index.ChainUpdate;
 import io.inferencecache.index.IndexSnapshot;
 import io.inferencecache.index.PrefixIndex;
-import io.inferencecache.index.Tier;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,11 +1,11 @@
 package io.inferencecache.bench;
 
+import io.inferencecache.core.Tier;
 import io.inferencecache.index.ChainUpdate;
 import io.inferencecache.index.IndexDomain;
 import io.inferencecache.index.IndexPolicy;
 import io.inferencecache.index.LookupRequest;
 import io.inferencecache.index.PrefixIndex;
-import io.inferencecache.index.Tier;
 import java.time.InstantSource;
 
 /**

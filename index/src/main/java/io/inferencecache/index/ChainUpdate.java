@@ -1,5 +1,6 @@
 package io.inferencecache.index;
 
+import io.inferencecache.core.Tier;
 import java.util.Objects;
 
 /**

@@ -1,6 +1,7 @@
 package io.inferencecache.index;
 
 import io.inferencecache.core.ReasonCode;
+import io.inferencecache.core.Tier;
 import io.inferencecache.core.fingerprint.IcXxh3;
 import io.inferencecache.index.PrefixIndex.ScopeReplica;
 import io.inferencecache.index.PrefixIndex.ScopeState;

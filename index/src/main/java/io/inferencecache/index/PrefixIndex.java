@@ -1,5 +1,6 @@
 package io.inferencecache.index;
 
+import io.inferencecache.core.Tier;
 import io.inferencecache.index.IndexDomain.Scope;
 import io.inferencecache.index.internal.DomainStore;
 import io.inferencecache.index.internal.LongIntTable;

@@ -1,5 +1,7 @@
 package io.inferencecache.index;
 
+import io.inferencecache.core.Tier;
+
 /**
  * One suggested replica.
  *

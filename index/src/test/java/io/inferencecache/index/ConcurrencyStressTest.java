@@ -3,6 +3,7 @@ package io.inferencecache.index;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferencecache.core.ReasonCode;
+import io.inferencecache.core.Tier;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;

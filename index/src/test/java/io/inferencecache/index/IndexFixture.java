@@ -1,5 +1,6 @@
 package io.inferencecache.index;
 
+import io.inferencecache.core.Tier;
 import java.util.stream.LongStream;
 
 /** A small index on a test clock, with helpers that read like the scenarios they build. */

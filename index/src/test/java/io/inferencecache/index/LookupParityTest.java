@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.inferencecache.core.ReasonCode;
+import io.inferencecache.core.Tier;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;

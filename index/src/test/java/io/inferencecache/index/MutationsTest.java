@@ -4,6 +4,7 @@ import static io.inferencecache.index.IndexFixture.DOMAIN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferencecache.core.ReasonCode;
+import io.inferencecache.core.Tier;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.inferencecache.index;
+package io.inferencecache.core;
 
 /** Where a replica holds a block, warmest first. Numbers match the wire enum {@code CacheTier}. */
 public enum Tier {
