@@ -1,0 +1,550 @@
+package io.inferencecache.events.stream;
+
+import com.dynatrace.hash4j.hashing.Hasher64;
+import com.dynatrace.hash4j.hashing.Hashing;
+import io.inferencecache.events.DecodeResult;
+import io.inferencecache.events.ingest.IngestCounter;
+import io.inferencecache.events.ingest.IngestCounters;
+import io.inferencecache.events.ingest.ReplicaIngest;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+
+/**
+ * Follows one engine's KV-event stream, in order, with nothing lost that can be recovered.
+ *
+ * <p>A ZeroMQ SUB socket receives {@code [topic, sequence, payload]} messages (anything else is
+ * counted and skipped). Sequence numbers are tracked per publisher:
+ *
+ * <ul>
+ *   <li>the next number is applied;
+ *   <li>a jump forward is a gap: the missing batches are fetched from the engine's replay socket
+ *       (DEALER → ROUTER, {@code [empty, start]}, until the end marker -1), applied in order, and
+ *       replayed duplicates ignored; a gap replay cannot fill (no replay socket, a ring that no
+ *       longer holds it, no answer) clears the replica rather than leave it half right;
+ *   <li>a number that goes backwards means the engine restarted: the replica is cleared and rebuilt
+ *       from the new process's stream (from its ring, when the first batches were missed);
+ *   <li>a jump forward across a lost connection cannot be told apart from a restart whose new
+ *       process has already passed our sequence, so it is treated as one.
+ * </ul>
+ *
+ * <p>One thread per stream applies batches to its {@link ReplicaIngest}; failed sockets are
+ * re-created with jittered exponential backoff, and ZeroMQ's own reconnects are jittered too.
+ */
+public final class EngineEventStream implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EngineEventStream.class);
+  private static final AtomicInteger MONITORS = new AtomicInteger();
+  private static final byte[] EMPTY = new byte[0];
+  private static final int RECENT = 1024;
+  private static final Hasher64 PAYLOAD_HASH = Hashing.xxh3_64();
+  private static final long LOG_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
+
+  private final StreamOptions options;
+  private final ReplicaIngest ingest;
+  private final IngestCounters counters;
+  private final ZContext context;
+  private final boolean ownsContext;
+  private final SplittableRandom random;
+  private final Thread thread;
+
+  private volatile boolean running;
+  private volatile boolean connected;
+  private volatile long lastSequence = -1;
+  private volatile long appliedBatches;
+  private volatile long lastMessageNanos;
+  private boolean disconnectedSinceLast;
+  private boolean reconnected;
+  private boolean catchUp;
+  private final long[] appliedSequences = new long[RECENT];
+  private final long[] appliedHashes = new long[RECENT];
+  private long lastProblemLogNanos = System.nanoTime() - LOG_INTERVAL_NANOS;
+
+  /**
+   * @param context a shared ZeroMQ context, or null for a private one
+   */
+  public EngineEventStream(
+      StreamOptions options, ReplicaIngest ingest, @Nullable ZContext context) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.ingest = Objects.requireNonNull(ingest, "ingest");
+    this.counters = ingest.counters();
+    this.ownsContext = context == null;
+    this.context = context == null ? new ZContext(1) : context;
+    this.random = new SplittableRandom(options.seed());
+    this.thread = new Thread(this::run, "kv-events-" + ingest.replica());
+    this.thread.setDaemon(true);
+    java.util.Arrays.fill(appliedSequences, -1);
+  }
+
+  /** Starts following the stream on its own thread. */
+  public void start() {
+    running = true;
+    thread.start();
+  }
+
+  public StreamOptions options() {
+    return options;
+  }
+
+  public String replica() {
+    return ingest.replica();
+  }
+
+  /** The sequence number of the last batch applied, -1 before the first. */
+  public long lastSequence() {
+    return lastSequence;
+  }
+
+  /** Batches applied, live and replayed. */
+  public long appliedBatches() {
+    return appliedBatches;
+  }
+
+  /** Whether the SUB socket has a connection to the engine now. */
+  public boolean connected() {
+    return connected;
+  }
+
+  /** Nanos ({@link System#nanoTime()}) of the last message, or 0 before the first. */
+  public long lastMessageNanos() {
+    return lastMessageNanos;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    if (thread.isAlive()) {
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (ownsContext) {
+      context.close();
+    }
+  }
+
+  private void run() {
+    long backoff = options.reconnectMin().toMillis();
+    while (running) {
+      try {
+        session();
+        backoff = options.reconnectMin().toMillis();
+      } catch (ZMQException | IllegalStateException e) {
+        if (!running) {
+          break;
+        }
+        counters.increment(IngestCounter.RECONNECTS);
+        long delay = backoff + random.nextLong(backoff + 1);
+        LOG.warn(
+            "event=kv_stream_error replica={} endpoint={} retry_ms={} error=\"{}\"",
+            ingest.replica(),
+            options.endpoint(),
+            delay,
+            e.toString());
+        sleep(delay);
+        backoff = Math.min(backoff * 2, options.reconnectMax().toMillis());
+      }
+    }
+  }
+
+  /** One socket's lifetime: connect, subscribe, receive until stopped or failed. */
+  private void session() {
+    ZMQ.Socket sub = context.createSocket(SocketType.SUB);
+    String monitorAddress = "inproc://kv-stream-monitor-" + MONITORS.incrementAndGet();
+    ZMQ.Socket monitor = null;
+    try {
+      sub.setLinger(0);
+      sub.setRcvHWM(options.receiveHighWaterMark());
+      sub.setReceiveTimeOut(100);
+      long min = options.reconnectMin().toMillis();
+      sub.setReconnectIVL((int) Math.min(Integer.MAX_VALUE, min + random.nextLong(min + 1)));
+      sub.setReconnectIVLMax((int) Math.min(Integer.MAX_VALUE, options.reconnectMax().toMillis()));
+      sub.monitor(monitorAddress, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_DISCONNECTED);
+      monitor = context.createSocket(SocketType.PAIR);
+      monitor.connect(monitorAddress);
+      sub.connect(options.endpoint());
+      sub.subscribe(options.topic().getBytes(StandardCharsets.UTF_8));
+      while (running) {
+        byte[] topic = sub.recv(0);
+        pollMonitor(monitor);
+        if (catchUp) {
+          catchUp = false;
+          catchUp();
+        }
+        if (topic == null) {
+          if (reconnected) {
+            reconnected = false;
+            resync(Long.MAX_VALUE);
+          }
+          continue;
+        }
+        lastMessageNanos = System.nanoTime();
+        // Monitor events can be lost while the monitor pipe attaches; a message proves the link.
+        connected = true;
+        byte[] sequence = sub.hasReceiveMore() ? sub.recv(0) : null;
+        byte[] payload = sequence != null && sub.hasReceiveMore() ? sub.recv(0) : null;
+        boolean extra = false;
+        while (sub.hasReceiveMore()) {
+          sub.recv(0);
+          extra = true;
+        }
+        if (sequence == null || payload == null || extra || sequence.length != 8) {
+          counters.increment(IngestCounter.BAD_FRAMES);
+          continue;
+        }
+        long seq = ByteBuffer.wrap(sequence).getLong();
+        if (reconnected) {
+          reconnected = false;
+          resync(seq);
+        }
+        onLive(seq, payload);
+      }
+    } finally {
+      connected = false;
+      context.destroySocket(sub);
+      if (monitor != null) {
+        context.destroySocket(monitor);
+      }
+    }
+  }
+
+  private void pollMonitor(ZMQ.Socket monitor) {
+    ZMQ.Event event;
+    while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
+      if (event.getEvent() == ZMQ.EVENT_CONNECTED) {
+        connected = true;
+        if (lastSequence < 0) {
+          catchUp = true;
+        }
+        if (disconnectedSinceLast) {
+          reconnected = true;
+        }
+      } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
+        connected = false;
+        if (lastSequence >= 0) {
+          disconnectedSinceLast = true;
+        }
+      }
+    }
+  }
+
+  private void onLive(long sequence, byte[] payload) {
+    long last = lastSequence;
+    if (last < 0) {
+      if (sequence > 0 && options.replayOnStart()) {
+        replay(0, sequence, true);
+      }
+      apply(sequence, payload);
+    } else if (sequence == last + 1) {
+      apply(sequence, payload);
+    } else if (sequence <= last) {
+      if (wasApplied(sequence, payload)) {
+        counters.increment(IngestCounter.DUPLICATE_BATCHES);
+        return;
+      }
+      counters.increment(IngestCounter.ENGINE_RESTARTS);
+      LOG.warn(
+          "event=kv_engine_restart replica={} endpoint={} last_seq={} seq={} action=cleared",
+          ingest.replica(),
+          options.endpoint(),
+          last,
+          sequence);
+      restartFrom(sequence, payload);
+    } else if (disconnectedSinceLast) {
+      counters.increment(IngestCounter.GAPS);
+      counters.increment(IngestCounter.UNREPAIRABLE_GAPS);
+      LOG.warn(
+          "event=kv_stream_gap replica={} endpoint={} last_seq={} seq={} reconnected=true"
+              + " action=cleared reason=\"the engine may have restarted while disconnected\"",
+          ingest.replica(),
+          options.endpoint(),
+          last,
+          sequence);
+      restartFrom(sequence, payload);
+    } else {
+      counters.increment(IngestCounter.GAPS);
+      long reached = replay(last + 1, sequence, false);
+      if (reached >= sequence) {
+        counters.increment(IngestCounter.GAPS_REPAIRED);
+      } else {
+        counters.increment(IngestCounter.UNREPAIRABLE_GAPS);
+        counters.add(IngestCounter.MISSED_BATCHES, sequence - reached);
+        LOG.warn(
+            "event=kv_stream_gap replica={} endpoint={} missing_from={} missing_to={} replay={}"
+                + " action=cleared",
+            ingest.replica(),
+            options.endpoint(),
+            reached,
+            sequence - 1,
+            options.replayEndpoint() == null ? "none" : "incomplete");
+        ingest.reset(0);
+      }
+      apply(sequence, payload);
+    }
+    disconnectedSinceLast = false;
+  }
+
+  /**
+   * After a reconnect, proves continuity before trusting the stream: asks the replay socket for the
+   * last batch we applied and compares its bytes. The same batch means the same engine process:
+   * whatever was published while we were away is replayed. A different batch, or none, means the
+   * engine restarted (or its ring moved past us): the replica is cleared and rebuilt from the ring.
+   * Without a replay socket nothing can be proven, and the next gap clears the replica.
+   *
+   * @param until the sequence of the live message in hand, or {@link Long#MAX_VALUE} when idle
+   */
+  private void resync(long until) {
+    long last = lastSequence;
+    if (last < 0 || options.replayEndpoint() == null) {
+      return;
+    }
+    Continuity continuity = verify(last);
+    if (continuity == Continuity.UNKNOWN) {
+      return;
+    }
+    disconnectedSinceLast = false;
+    if (continuity == Continuity.SAME) {
+      long reached = replay(last + 1, until, false);
+      if (until != Long.MAX_VALUE && reached < until) {
+        counters.increment(IngestCounter.GAPS);
+        counters.increment(IngestCounter.UNREPAIRABLE_GAPS);
+        counters.add(IngestCounter.MISSED_BATCHES, until - reached);
+        LOG.warn(
+            "event=kv_stream_gap replica={} endpoint={} missing_from={} missing_to={}"
+                + " reconnected=true action=cleared",
+            ingest.replica(),
+            options.endpoint(),
+            reached,
+            until - 1);
+        ingest.reset(0);
+      }
+      return;
+    }
+    counters.increment(IngestCounter.ENGINE_RESTARTS);
+    LOG.warn(
+        "event=kv_engine_restart replica={} endpoint={} last_seq={} detected=reconnect"
+            + " action=cleared",
+        ingest.replica(),
+        options.endpoint(),
+        last);
+    ingest.reset(0);
+    lastSequence = -1;
+    replay(0, until, true);
+  }
+
+  /**
+   * On connecting with nothing applied yet, replays the engine's ring right away rather than at the
+   * first live batch: an idle engine may publish nothing for a long time, and batches sent before
+   * our subscription took effect would otherwise stay unknown until then.
+   */
+  private void catchUp() {
+    if (lastSequence < 0 && options.replayOnStart() && options.replayEndpoint() != null) {
+      replay(0, Long.MAX_VALUE, true);
+    }
+  }
+
+  private enum Continuity {
+    SAME,
+    CHANGED,
+    UNKNOWN
+  }
+
+  /** Whether the engine's ring still holds, byte for byte, the batch we applied as {@code last}. */
+  private Continuity verify(long last) {
+    String endpoint = Objects.requireNonNull(options.replayEndpoint());
+    for (int attempt = 1; attempt <= REPLAY_ATTEMPTS && running; attempt++) {
+      ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
+      try {
+        dealer.setLinger(0);
+        dealer.setRcvHWM(0);
+        dealer.setReceiveTimeOut(
+            (int) Math.min(Integer.MAX_VALUE, options.replayTimeout().toMillis()));
+        dealer.connect(endpoint);
+        dealer.sendMore(EMPTY);
+        dealer.send(ByteBuffer.allocate(8).putLong(last).array());
+        byte[] delimiter = dealer.recv(0);
+        if (delimiter == null) {
+          continue;
+        }
+        byte[] sequenceFrame = dealer.hasReceiveMore() ? dealer.recv(0) : null;
+        byte[] payload = sequenceFrame != null && dealer.hasReceiveMore() ? dealer.recv(0) : null;
+        if (sequenceFrame == null || payload == null || sequenceFrame.length != 8) {
+          counters.increment(IngestCounter.BAD_FRAMES);
+          continue;
+        }
+        long sequence = ByteBuffer.wrap(sequenceFrame).getLong();
+        return sequence == last && wasApplied(last, payload) ? Continuity.SAME : Continuity.CHANGED;
+      } finally {
+        context.destroySocket(dealer);
+      }
+    }
+    return Continuity.UNKNOWN;
+  }
+
+  private boolean wasApplied(long sequence, byte[] payload) {
+    int at = (int) (sequence & (RECENT - 1));
+    return appliedSequences[at] == sequence
+        && appliedHashes[at] == PAYLOAD_HASH.hashBytesToLong(payload);
+  }
+
+  private void restartFrom(long sequence, byte[] payload) {
+    ingest.reset(0);
+    lastSequence = -1;
+    if (sequence > 0 && options.replayEndpoint() != null) {
+      replay(0, sequence, true);
+    }
+    apply(sequence, payload);
+  }
+
+  /**
+   * Applies the replayed batches {@code [from, until)} and returns the first sequence number not
+   * applied. With {@code fromRingStart}, a ring that starts after {@code from} is fine: applying
+   * starts at its first batch (joining late, nothing is known before it anyway).
+   *
+   * <p>A request that goes unanswered is sent again from the first batch still missing, up to
+   * {@link #REPLAY_ATTEMPTS} times: requests are occasionally lost on a fresh connection, and
+   * duplicates are harmless. A ring that no longer holds the first missing batch is final.
+   */
+  private long replay(long from, long until, boolean fromRingStart) {
+    String endpoint = options.replayEndpoint();
+    if (endpoint == null) {
+      return from;
+    }
+    ReplayState state = new ReplayState(from, fromRingStart);
+    for (int attempt = 1; attempt <= REPLAY_ATTEMPTS && running; attempt++) {
+      ReplayOutcome outcome = replayOnce(endpoint, state, until);
+      if (outcome != ReplayOutcome.TIMED_OUT || state.next >= until) {
+        break;
+      }
+      LOG.warn(
+          "event=kv_replay_timeout replica={} endpoint={} from={} attempt={} waited_ms={}",
+          ingest.replica(),
+          endpoint,
+          state.next,
+          attempt,
+          options.replayTimeout().toMillis());
+    }
+    return state.next;
+  }
+
+  private static final int REPLAY_ATTEMPTS = 3;
+
+  private enum ReplayOutcome {
+    ENDED,
+    HOLE,
+    TIMED_OUT
+  }
+
+  private static final class ReplayState {
+    long next;
+    boolean started;
+    final boolean fromRingStart;
+
+    ReplayState(long next, boolean fromRingStart) {
+      this.next = next;
+      this.fromRingStart = fromRingStart;
+    }
+  }
+
+  private ReplayOutcome replayOnce(String endpoint, ReplayState state, long until) {
+    ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
+    try {
+      dealer.setLinger(0);
+      // Unbounded on our side: the engine sends its whole ring suffix at once, and a full pipe
+      // would silently drop the tail, end marker included.
+      dealer.setRcvHWM(0);
+      dealer.setReceiveTimeOut(
+          (int) Math.min(Integer.MAX_VALUE, options.replayTimeout().toMillis()));
+      dealer.connect(endpoint);
+      dealer.sendMore(EMPTY);
+      dealer.send(ByteBuffer.allocate(8).putLong(state.next).array());
+      boolean hole = false;
+      while (running) {
+        byte[] delimiter = dealer.recv(0);
+        if (delimiter == null) {
+          return ReplayOutcome.TIMED_OUT;
+        }
+        byte[] sequenceFrame = dealer.hasReceiveMore() ? dealer.recv(0) : null;
+        byte[] payload = sequenceFrame != null && dealer.hasReceiveMore() ? dealer.recv(0) : null;
+        while (dealer.hasReceiveMore()) {
+          dealer.recv(0);
+          payload = null;
+        }
+        if (delimiter.length != 0
+            || sequenceFrame == null
+            || payload == null
+            || sequenceFrame.length != 8) {
+          counters.increment(IngestCounter.BAD_FRAMES);
+          continue;
+        }
+        long sequence = ByteBuffer.wrap(sequenceFrame).getLong();
+        if (sequence == -1) {
+          return hole ? ReplayOutcome.HOLE : ReplayOutcome.ENDED;
+        }
+        if (sequence < state.next) {
+          counters.increment(IngestCounter.DUPLICATE_BATCHES);
+          continue;
+        }
+        if (sequence >= until || hole) {
+          continue;
+        }
+        if (sequence > state.next) {
+          if (state.fromRingStart && !state.started) {
+            state.next = sequence;
+          } else {
+            hole = true;
+            continue;
+          }
+        }
+        state.started = true;
+        apply(sequence, payload);
+        counters.increment(IngestCounter.REPLAYED_BATCHES);
+        state.next = sequence + 1;
+      }
+      return ReplayOutcome.ENDED;
+    } finally {
+      context.destroySocket(dealer);
+    }
+  }
+
+  private void apply(long sequence, byte[] payload) {
+    DecodeResult result = ingest.applyPayload(payload);
+    if (!result.problems().isEmpty()) {
+      long now = System.nanoTime();
+      if (now - lastProblemLogNanos >= LOG_INTERVAL_NANOS) {
+        lastProblemLogNanos = now;
+        LOG.warn(
+            "event=kv_decode_problem replica={} seq={} batch={} problems=\"{}\"",
+            ingest.replica(),
+            sequence,
+            result.isBatch() ? "applied" : "dropped",
+            String.join("; ", result.problems()));
+      }
+    }
+    int at = (int) (sequence & (RECENT - 1));
+    appliedSequences[at] = sequence;
+    appliedHashes[at] = PAYLOAD_HASH.hashBytesToLong(payload);
+    lastSequence = sequence;
+    appliedBatches++;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
