@@ -23,6 +23,8 @@ import picocli.CommandLine.Spec;
       VersionCommand.class,
       HashCommand.class,
       BenchCommand.class,
+      SubscriberCommand.class,
+      EngineSimCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Run 'inferencecache COMMAND --help' for the options of a command."})

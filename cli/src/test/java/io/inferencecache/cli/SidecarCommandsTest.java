@@ -1,0 +1,94 @@
+package io.inferencecache.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class SidecarCommandsTest {
+
+  @Test
+  void engineSimServesAWorkloadOverRealSocketsAndStops() {
+    CommandRun run =
+        CommandRun.of(
+            "engine-sim",
+            "--port",
+            "0",
+            "--replay-port",
+            "0",
+            "--metrics-port",
+            "0",
+            "--rate",
+            "200",
+            "--duration",
+            "1s",
+            "--capacity-blocks",
+            "64");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.err()).contains("publishing on tcp://127.0.0.1:");
+    assertThat(run.out()).containsPattern("served \\d+ prompts").contains("evicted");
+  }
+
+  @Test
+  void engineSimRejectsUnknownEncodings() {
+    CommandRun run = CommandRun.of("engine-sim", "--encoding", "json", "--duration", "1s");
+    assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(run.err()).contains("--encoding must be map or array, got 'json'");
+  }
+
+  @Test
+  void subscriberNeedsItsIdentity() {
+    CommandRun run = CommandRun.of("subscriber", "--model-id", "m");
+    assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(run.err()).contains("--replica-id");
+  }
+
+  @Test
+  void subscriberExplainsBadFlags() {
+    assertThat(
+            CommandRun.of(
+                    "subscriber", "--replica-id", "p", "--model-id", "m", "--hash-scheme", "x")
+                .err())
+        .contains("--hash-scheme must be vllm or sglang, got 'x'");
+    assertThat(
+            CommandRun.of(
+                    "subscriber",
+                    "--replica-id",
+                    "p",
+                    "--model-id",
+                    "m",
+                    "--lora-adapter-names",
+                    "1=a,,2")
+                .err())
+        .contains("--lora-adapter-names entry '2' must be id=name");
+    assertThat(
+            CommandRun.of(
+                    "subscriber",
+                    "--replica-id",
+                    "p",
+                    "--model-id",
+                    "m",
+                    "--lora-adapter-names",
+                    "1=a,1=b")
+                .err())
+        .contains("appears twice");
+    assertThat(
+            CommandRun.of("subscriber", "--replica-id", "p", "--model-id", "m", "--window", "fast")
+                .err())
+        .contains("'fast' is not a duration");
+    assertThat(
+            CommandRun.of(
+                    "subscriber", "--replica-id", "p", "--model-id", "m", "--tls-cert", "c.pem")
+                .err())
+        .contains("--tls-cert and --tls-key go together");
+  }
+
+  @Test
+  void goDurationsParseLikeUpstreamFlags() {
+    assertThat(GoDurationConverter.parse("20ms")).isEqualTo(Duration.ofMillis(20));
+    assertThat(GoDurationConverter.parse("1m30s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(GoDurationConverter.parse("1.5s")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(GoDurationConverter.parse("PT10S")).isEqualTo(Duration.ofSeconds(10));
+    assertThat(GoDurationConverter.parse("0")).isZero();
+  }
+}
