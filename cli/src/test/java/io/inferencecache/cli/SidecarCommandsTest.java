@@ -30,6 +30,13 @@ class SidecarCommandsTest {
   }
 
   @Test
+  void benchIngestRefusesAWarmupAsLongAsTheRun() {
+    CommandRun run = CommandRun.of("bench", "ingest", "--duration", "5s", "--warmup", "5s");
+    assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(run.err()).contains("warm-up must be at least 0 and shorter than the duration");
+  }
+
+  @Test
   void engineSimRejectsUnknownEncodings() {
     CommandRun run = CommandRun.of("engine-sim", "--encoding", "json", "--duration", "1s");
     assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);
@@ -90,5 +97,30 @@ class SidecarCommandsTest {
     assertThat(GoDurationConverter.parse("1.5s")).isEqualTo(Duration.ofMillis(1500));
     assertThat(GoDurationConverter.parse("PT10S")).isEqualTo(Duration.ofSeconds(10));
     assertThat(GoDurationConverter.parse("0")).isZero();
+  }
+
+  @Test
+  void benchIngestRunsEnginesIntoAnIndexAndChecksEveryKey() {
+    CommandRun run =
+        CommandRun.of(
+            "bench",
+            "ingest",
+            "--engines",
+            "2",
+            "--blocks-per-second",
+            "2000",
+            "--duration",
+            "2s",
+            "--warmup",
+            "1s",
+            "--capacity-blocks",
+            "64",
+            "-o",
+            "json");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("\"lossFree\":true")
+        .contains("\"missingKeys\":0")
+        .containsPattern("\"visibilitySamples\":[1-9]");
   }
 }

@@ -105,10 +105,35 @@ public final class SimulatedEngine implements AutoCloseable {
   }
 
   /**
-   * Serves one prompt: finds its cached prefix, stores its remaining full blocks (evicting the
-   * least recently used blocks to make room) and publishes the resulting batch.
+   * Serves one prompt as one engine step: finds its cached prefix, stores its remaining full blocks
+   * (evicting the least recently used blocks to make room) and publishes the resulting batch.
    */
-  public synchronized StepResult submit(int[] tokens) {
+  public StepResult submit(int[] tokens) {
+    return step(List.of(tokens));
+  }
+
+  /**
+   * Serves several prompts in one engine step, as an engine batching requests does: their events,
+   * in order, go out as one batch. The result adds up the prompts.
+   */
+  public synchronized StepResult step(List<int[]> prompts) {
+    List<KvEvent> events = new ArrayList<>(2 * prompts.size());
+    int promptTokens = 0;
+    int hits = 0;
+    int stored = 0;
+    int evicted = 0;
+    for (int[] prompt : prompts) {
+      StepResult one = serve(prompt, events);
+      promptTokens += one.promptTokens();
+      hits += one.hitTokens();
+      stored += one.storedBlocks();
+      evicted += one.evictedBlocks();
+    }
+    long sequence = events.isEmpty() ? nextSequence - 1 : publish(events);
+    return new StepResult(sequence, promptTokens, hits, stored, evicted);
+  }
+
+  private StepResult serve(int[] tokens, List<KvEvent> events) {
     int blockSize = options.blockSize();
     int blocks = Math.min(tokens.length / blockSize, options.capacityBlocks());
     long[] hashes = new long[blocks];
@@ -151,7 +176,6 @@ public final class SimulatedEngine implements AutoCloseable {
     for (int b = blocks - 1; b >= 0; b--) {
       cache.get(hashes[b]);
     }
-    List<KvEvent> events = new ArrayList<>(2);
     if (!evicted.isEmpty()) {
       events.add(new BlockRemoved(evicted, "GPU", null, removedShape()));
     }
@@ -181,9 +205,7 @@ public final class SimulatedEngine implements AutoCloseable {
     hitTokens += (long) cached * blockSize;
     evictedBlocks += evicted.size();
     storedBlocks += blocks - cached;
-    long sequence = events.isEmpty() ? nextSequence - 1 : publish(events);
-    return new StepResult(
-        sequence, tokens.length, cached * blockSize, blocks - cached, evicted.size());
+    return new StepResult(-1, tokens.length, cached * blockSize, blocks - cached, evicted.size());
   }
 
   /** Empties the cache as {@code reset_prefix_cache} does, announcing {@code AllBlocksCleared}. */

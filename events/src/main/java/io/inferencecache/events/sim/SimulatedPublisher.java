@@ -123,7 +123,9 @@ final class SimulatedPublisher implements AutoCloseable {
           SimulatedEngine.sleepQuietly(1);
           continue;
         }
-        Object item = SimulatedEngine.poll(queue, 1);
+        // Replay requests wait at most this long between sends; an idle publisher wakes 200 times a
+        // second, not 1000.
+        Object item = SimulatedEngine.poll(queue, 5);
         if (item == null) {
           continue;
         }

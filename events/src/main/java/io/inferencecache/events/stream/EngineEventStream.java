@@ -142,7 +142,9 @@ public final class EngineEventStream implements AutoCloseable {
         session();
         backoff = options.reconnectMin().toMillis();
       } catch (ZMQException | IllegalStateException e) {
-        if (!running) {
+        if (!running
+            || (e instanceof ZMQException z && z.getErrorCode() == ZMQ.Error.ETERM.getCode())) {
+          // Stopped, or the shared context was closed under us: nothing to reconnect to.
           break;
         }
         counters.increment(IngestCounter.RECONNECTS);

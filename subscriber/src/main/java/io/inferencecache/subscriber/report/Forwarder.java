@@ -76,6 +76,7 @@ public final class Forwarder implements AutoCloseable {
   private final ReplicaIdentity identity;
   private final Outbox outbox;
   private final Options options;
+  private final ManagedChannel channel;
   private final InferenceCacheGrpc.InferenceCacheStub stub;
   private final Thread thread;
   private final SplittableRandom random = new SplittableRandom();
@@ -96,6 +97,7 @@ public final class Forwarder implements AutoCloseable {
     this.identity = Objects.requireNonNull(identity, "identity");
     this.outbox = Objects.requireNonNull(outbox, "outbox");
     this.options = Objects.requireNonNull(options, "options");
+    this.channel = Objects.requireNonNull(channel, "channel");
     this.stub = InferenceCacheGrpc.newStub(channel);
     this.thread = new Thread(this::run, "report-forwarder");
     this.thread.setDaemon(true);
@@ -185,6 +187,9 @@ public final class Forwarder implements AutoCloseable {
           }
         }
         backoff = Math.min(backoff * 2, options.backoffMax().toMillis());
+        // Our backoff paces retries; gRPC's own (up to two minutes) would delay the reconnect long
+        // after the server is back.
+        channel.resetConnectBackoff();
       }
     }
     abandonStream();
