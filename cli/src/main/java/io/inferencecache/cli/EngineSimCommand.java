@@ -3,7 +3,14 @@ package io.inferencecache.cli;
 import io.inferencecache.events.EngineKind;
 import io.inferencecache.events.sim.SimulatedEngine;
 import io.inferencecache.events.sim.SimulatedEngineOptions;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -143,6 +150,29 @@ public final class EngineSimCommand implements Callable<Integer> {
       description = "Seed of hashes and workload (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--prompts",
+      paramLabel = "FILE",
+      description =
+          "Serve these prompts instead of a generated workload: one prompt per line, token ids"
+              + " separated by commas or spaces; '-' reads standard input. Each line is one engine"
+              + " step; the command ends after the last.")
+  String promptsFile;
+
+  @Option(
+      names = "--stall-every",
+      defaultValue = "0",
+      converter = GoDurationConverter.class,
+      description = "Hold the publisher for --stall-for this often; 0 for never.")
+  Duration stallEvery;
+
+  @Option(
+      names = "--stall-for",
+      defaultValue = "1s",
+      converter = GoDurationConverter.class,
+      description = "How long each stall lasts (default: ${DEFAULT-VALUE}).")
+  Duration stallFor;
+
   @Override
   public Integer call() throws Exception {
     SimulatedEngineOptions options = options();
@@ -159,6 +189,11 @@ public final class EngineSimCommand implements Callable<Integer> {
           engine.replayEndpoint().orElse("off"),
           engine.metricsUrl().orElse("off"));
       err.flush();
+      if (promptsFile != null) {
+        servePrompts(engine, err);
+        report(engine);
+        return 0;
+      }
       SplittableRandom random = new SplittableRandom(seed);
       int[][] shared = new int[prefixes][];
       for (int i = 0; i < prefixes; i++) {
@@ -166,6 +201,7 @@ public final class EngineSimCommand implements Callable<Integer> {
       }
       long start = System.nanoTime();
       long lastRestart = start;
+      long lastStall = start;
       long served = 0;
       while (duration.isZero() || System.nanoTime() - start < duration.toNanos()) {
         if (rate == 0) {
@@ -183,6 +219,12 @@ public final class EngineSimCommand implements Callable<Integer> {
           err.println("engine-sim: restarted (sequence back to 0, cache empty)");
           err.flush();
         }
+        if (!stallEvery.isZero() && System.nanoTime() - lastStall > stallEvery.toNanos()) {
+          engine.stall(stallFor);
+          lastStall = System.nanoTime();
+          err.println("engine-sim: publisher stalled for " + stallFor.toMillis() + " ms");
+          err.flush();
+        }
         if (dropEvery > 0 && served % dropEvery == dropEvery - 1) {
           engine.dropNext(1);
         }
@@ -194,21 +236,52 @@ public final class EngineSimCommand implements Callable<Integer> {
         engine.submit(prompt);
         served++;
       }
-      engine.awaitPublished(Duration.ofSeconds(10));
-      SimulatedEngine.Totals totals = engine.totals();
-      spec.commandLine()
-          .getOut()
-          .printf(
-              "engine-sim: served %d prompts, %d of %d prompt tokens from cache, %d blocks stored,"
-                  + " %d evicted, last sequence %d%n",
-              totals.requests(),
-              totals.hitTokens(),
-              totals.queryTokens(),
-              totals.storedBlocks(),
-              totals.evictedBlocks(),
-              engine.lastSequence());
+      report(engine);
     }
     return 0;
+  }
+
+  private void servePrompts(SimulatedEngine engine, PrintWriter err) throws IOException {
+    boolean stdin = promptsFile.equals("-");
+    try (BufferedReader reader =
+        stdin
+            ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+            : Files.newBufferedReader(Path.of(promptsFile), StandardCharsets.UTF_8)) {
+      String line;
+      int number = 0;
+      while ((line = reader.readLine()) != null) {
+        number++;
+        if (line.isBlank()) {
+          continue;
+        }
+        try {
+          engine.submit(
+              TokenListParser.parse((stdin ? "stdin" : promptsFile) + ":" + number, line));
+        } catch (TokenListParser.TokenListException e) {
+          throw new ParameterException(spec.commandLine(), "--prompts: " + e.getMessage(), e);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      throw new ParameterException(
+          spec.commandLine(), "--prompts: no such file '" + promptsFile + "'", e);
+    }
+  }
+
+  private void report(SimulatedEngine engine) throws InterruptedException {
+    engine.awaitPublished(Duration.ofSeconds(10));
+    SimulatedEngine.Totals totals = engine.totals();
+    spec.commandLine()
+        .getOut()
+        .printf(
+            "engine-sim: served %d prompts, %d of %d prompt tokens from cache, %d blocks stored,"
+                + " %d evicted, last sequence %d%n",
+            totals.requests(),
+            totals.hitTokens(),
+            totals.queryTokens(),
+            totals.storedBlocks(),
+            totals.evictedBlocks(),
+            engine.lastSequence());
+    spec.commandLine().getOut().flush();
   }
 
   SimulatedEngineOptions options() {

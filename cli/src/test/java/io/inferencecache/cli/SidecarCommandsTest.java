@@ -37,6 +37,47 @@ class SidecarCommandsTest {
   }
 
   @Test
+  void engineSimServesPromptsGivenAsTokenIds() {
+    String first =
+        java.util.stream.IntStream.range(0, 48)
+            .mapToObj(Integer::toString)
+            .collect(java.util.stream.Collectors.joining(","));
+    CommandRun run =
+        CommandRun.withInput(
+            first + "\n\n" + first + "\n",
+            "engine-sim",
+            "--port",
+            "0",
+            "--replay-port",
+            "-1",
+            "--metrics-port",
+            "-1",
+            "--prompts",
+            "-");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    // The second prompt finds all 3 blocks of the first cached.
+    assertThat(run.out()).contains("served 2 prompts, 48 of 96 prompt tokens from cache, 3 blocks");
+  }
+
+  @Test
+  void engineSimNamesABadPromptLine() {
+    CommandRun run =
+        CommandRun.withInput(
+            "1,2,3\n4,x\n",
+            "engine-sim",
+            "--port",
+            "0",
+            "--replay-port",
+            "-1",
+            "--metrics-port",
+            "-1",
+            "--prompts",
+            "-");
+    assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(run.err()).contains("stdin:2");
+  }
+
+  @Test
   void engineSimRejectsUnknownEncodings() {
     CommandRun run = CommandRun.of("engine-sim", "--encoding", "json", "--duration", "1s");
     assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);

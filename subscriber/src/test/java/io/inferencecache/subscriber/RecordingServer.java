@@ -1,7 +1,9 @@
 package io.inferencecache.subscriber;
 
 import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.stub.StreamObserver;
 import io.inferencecache.core.fingerprint.IcXxh3;
 import io.inferencecache.proto.v1alpha1.Ack;
@@ -56,11 +58,22 @@ final class RecordingServer {
   }
 
   void start(int wantedPort) throws IOException {
-    server =
+    start(wantedPort, null);
+  }
+
+  /** Starts with TLS from {@code tls} (server certificate, key, and a CA clients must chain to). */
+  void start(int wantedPort, Pki tls) throws IOException {
+    NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", wantedPort))
-            .addService(new Service())
-            .build()
-            .start();
+            .addService(new Service());
+    if (tls != null) {
+      builder.sslContext(
+          GrpcSslContexts.forServer(tls.serverCert().toFile(), tls.serverKey().toFile())
+              .trustManager(tls.ca().toFile())
+              .clientAuth(ClientAuth.REQUIRE)
+              .build());
+    }
+    server = builder.build().start();
     port = server.getPort();
   }
 
