@@ -348,13 +348,15 @@ public final class IngestLoad {
     }
 
     @Override
-    public void remove(String adapter, long[] keys, int count, long micros) {
-      next.remove(adapter, keys, count, micros);
+    public void remove(
+        String adapter, long[] keys, int[] cumulativeTokens, int count, long micros) {
+      next.remove(adapter, keys, cumulativeTokens, count, micros);
     }
 
     @Override
-    public void demote(String adapter, long[] keys, int count, Tier tier, long micros) {
-      next.demote(adapter, keys, count, tier, micros);
+    public void demote(
+        String adapter, long[] keys, int[] cumulativeTokens, int count, Tier tier, long micros) {
+      next.demote(adapter, keys, cumulativeTokens, count, tier, micros);
     }
 
     @Override

@@ -142,12 +142,14 @@ public class IngestPipelineBenchmark {
     }
 
     @Override
-    public void remove(String adapter, long[] keys, int count, long micros) {
+    public void remove(
+        String adapter, long[] keys, int[] cumulativeTokens, int count, long micros) {
       seen -= count;
     }
 
     @Override
-    public void demote(String adapter, long[] keys, int count, Tier tier, long micros) {}
+    public void demote(
+        String adapter, long[] keys, int[] cumulativeTokens, int count, Tier tier, long micros) {}
 
     @Override
     public void clear(long micros) {}

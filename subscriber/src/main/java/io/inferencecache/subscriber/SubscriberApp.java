@@ -11,6 +11,7 @@ import io.inferencecache.events.ingest.IngestCounters;
 import io.inferencecache.events.ingest.ReplicaIngest;
 import io.inferencecache.events.stream.EngineEventStream;
 import io.inferencecache.proto.v1alpha1.Ack;
+import io.inferencecache.proto.v1alpha1.CacheEvent;
 import io.inferencecache.proto.v1alpha1.CacheStateUpdate;
 import io.inferencecache.proto.v1alpha1.InferenceCacheGrpc;
 import io.inferencecache.proto.v1alpha1.ReplicaStats;
@@ -71,7 +72,15 @@ public final class SubscriberApp implements AutoCloseable {
 
   private SubscriberApp(SubscriberOptions options) throws IOException {
     this.options = options;
-    this.outbox = new Outbox(options.outboxLimit());
+    this.outbox =
+        new Outbox(
+            options.outboxLimit(),
+            CacheEvent.newBuilder()
+                .setType(CacheEvent.Type.ALL_CLEARED)
+                .setReplicaId(options.identity().replica())
+                .setModelId(options.identity().model())
+                .setTenantId(options.identity().tenant())
+                .build());
     this.channel = channel(options);
     this.ingest =
         new ReplicaIngest(
@@ -295,6 +304,10 @@ public final class SubscriberApp implements AutoCloseable {
             outbox,
             o -> o.oldestAgeNanos() / 1e9)
         .description("Age of the oldest unacknowledged report")
+        .register(registry);
+    FunctionCounter.builder(
+            "inferencecache.subscriber.outbox.clears.inserted", outbox, Outbox::clearsInserted)
+        .description("ALL_CLEARED events sent in place of evictions the full outbox dropped")
         .register(registry);
     FunctionCounter.builder(
             "inferencecache.subscriber.reports.sent", forwarder, Forwarder::updatesSent)

@@ -23,11 +23,15 @@ public interface IngestSink {
   void store(
       String adapter, long[] keys, int[] cumulativeTokens, int count, Tier tier, long timeMicros);
 
-  /** The replica no longer holds these keys. */
-  void remove(String adapter, long[] keys, int count, long timeMicros);
+  /**
+   * The replica no longer holds these keys ({@code cumulativeTokens} as stored: a sink that
+   * re-reports removals at a colder tier needs them).
+   */
+  void remove(String adapter, long[] keys, int[] cumulativeTokens, int count, long timeMicros);
 
   /** The replica's warmest copy of these keys is now at {@code tier} (a colder tier). */
-  void demote(String adapter, long[] keys, int count, Tier tier, long timeMicros);
+  void demote(
+      String adapter, long[] keys, int[] cumulativeTokens, int count, Tier tier, long timeMicros);
 
   /**
    * The replica holds nothing any more: the engine cleared its cache, restarted, or the stream lost

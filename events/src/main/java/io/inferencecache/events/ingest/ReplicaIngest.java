@@ -52,6 +52,10 @@ public final class ReplicaIngest {
 
   private @Nullable BlockKeyMap map;
   private int engineBlockSize;
+
+  /** The full-attention group's {@code group_idx}, learnt from stores; 0 until then. */
+  private long mainGroup;
+
   private final List<String> adapterNames = new ArrayList<>();
   private final Map<String, Integer> adapterIds = new HashMap<>();
 
@@ -62,7 +66,10 @@ public final class ReplicaIngest {
   private @Nullable Tier runTier;
   private RunKind runKind = RunKind.NONE;
   private long runMicros;
-  private final long[] oneKey = new long[1];
+  private long[] evictKeys = new long[16];
+  private int[] evictTokens = new int[16];
+  private int[] evictAdapters = new int[16];
+  private int evictCount;
 
   private byte[] hashScratch = new byte[0];
   private int[] gather = new int[0];
@@ -168,6 +175,7 @@ public final class ReplicaIngest {
   private void forget() {
     map = null;
     engineBlockSize = 0;
+    mainGroup = 0;
     adapterNames.clear();
     adapterIds.clear();
     adapterId("");
@@ -183,6 +191,9 @@ public final class ReplicaIngest {
     if (!mainGroup(event)) {
       counters.add(IngestCounter.OTHER_GROUP_BLOCKS, blocks);
       return;
+    }
+    if (event.groupIdx() != null) {
+      mainGroup = event.groupIdx();
     }
     int adapter = adapterOf(event.loraName(), event.loraId());
     if (adapter < 0) {
@@ -216,7 +227,7 @@ public final class ReplicaIngest {
         counters.add(IngestCounter.ORPHAN_BLOCKS, blocks);
         return;
       }
-      m.touch(parentSlot);
+      touchAncestors(m, parentSlot);
       parentKey = m.lastKey(parentSlot);
       cumulative = m.cumulativeTokens(parentSlot);
       inherited = m.flags(parentSlot) & BlockKeyMap.UNKEYED;
@@ -277,8 +288,22 @@ public final class ReplicaIngest {
       counters.increment(
           inherited == 0 ? IngestCounter.BLOCKS_STORED : IngestCounter.UNKEYED_BLOCKS);
     }
-    flush();
   }
+
+  /**
+   * Marks a parent and its ancestors (up to {@link #TOUCHED_ANCESTORS}) recently used: engines do
+   * not announce cache hits, so a shared prefix (a system prompt) would otherwise look idle to the
+   * map's LRU order and be the first forgotten while every request still uses it.
+   */
+  private static void touchAncestors(BlockKeyMap m, int slot) {
+    int current = slot;
+    for (int hops = 0; hops < TOUCHED_ANCESTORS && current != BlockKeyMap.NONE; hops++) {
+      m.touch(current);
+      current = m.find(m.parentHash(current));
+    }
+  }
+
+  private static final int TOUCHED_ANCESTORS = 64;
 
   /**
    * Gathers into {@link #gather} the tokens of the index block that {@code slot} closes, walking
@@ -321,12 +346,18 @@ public final class ReplicaIngest {
       emitKeysOf(m, slot, RunKind.STORE, tierOf(flags), micros);
       counters.increment(IngestCounter.BLOCKS_STORED);
     }
-    flush();
   }
 
   // ---------------------------------------------------------------- removed
 
   private void removed(BlockRemoved event, long micros) {
+    Long group = event.groupIdx();
+    if (group != null && group != mainGroup) {
+      // vLLM names a block by the same hash in every KV-cache group; only group_idx tells a
+      // sliding-window eviction from a full-attention one.
+      counters.add(IngestCounter.OTHER_GROUP_BLOCKS, event.blockHashes().size());
+      return;
+    }
     BlockKeyMap m = map;
     int medium = mediumBit(event.medium());
     for (EngineHash engineHash : event.blockHashes()) {
@@ -356,7 +387,6 @@ public final class ReplicaIngest {
         }
       }
     }
-    flush();
   }
 
   // ---------------------------------------------------------------- emission
@@ -396,7 +426,13 @@ public final class ReplicaIngest {
     runCount++;
   }
 
+  /** Sends queued retractions, then the run being assembled. */
   private void flush() {
+    flushEvictions();
+    flushRun();
+  }
+
+  private void flushRun() {
     if (runCount > 0) {
       String adapter = adapterNames.get(runAdapter);
       switch (runKind) {
@@ -405,9 +441,10 @@ public final class ReplicaIngest {
               adapter, runKeys, runTokens, runCount, Objects.requireNonNull(runTier), runMicros);
           counters.add(IngestCounter.KEYS_STORED, runCount);
         }
-        case REMOVE -> sink.remove(adapter, runKeys, runCount, runMicros);
+        case REMOVE -> sink.remove(adapter, runKeys, runTokens, runCount, runMicros);
         case DEMOTE ->
-            sink.demote(adapter, runKeys, runCount, Objects.requireNonNull(runTier), runMicros);
+            sink.demote(
+                adapter, runKeys, runTokens, runCount, Objects.requireNonNull(runTier), runMicros);
         case NONE -> throw new IllegalStateException("keys without a kind");
       }
     }
@@ -415,32 +452,84 @@ public final class ReplicaIngest {
     runKind = RunKind.NONE;
   }
 
-  /** Forgets the least recently used block when the map is full, retracting its keys. */
+  /**
+   * Forgets the least recently used block when the map is full and queues the retraction of its
+   * keys, which goes to the sink before the stores being assembled (or right away, after them, when
+   * the victim's keys are among them: the victim must end up retracted).
+   */
   private void makeRoom(BlockKeyMap m) {
     if (!m.isFull()) {
       return;
     }
     int victim = m.oldest();
     if ((m.flags(victim) & BlockKeyMap.UNKEYED) == 0) {
-      // The keys assembled so far go first: the victim may be among them.
-      flush();
       int cumulative = m.cumulativeTokens(victim);
       int indexBlock = options.indexBlockSize();
-      String adapter = adapterNames.get(m.adapter(victim));
+      int adapter = m.adapter(victim);
+      int before = evictCount;
       if (m.tokensPerBlock() > 0) {
         if (cumulative % indexBlock == 0) {
-          oneKey[0] = m.key(victim, 0);
-          sink.remove(adapter, oneKey, 1, 0);
+          queueEviction(adapter, m.key(victim, 0), cumulative);
         }
       } else {
-        for (int j = 0; j < m.keysPerBlock(); j++) {
-          oneKey[0] = m.key(victim, j);
-          sink.remove(adapter, oneKey, 1, 0);
+        int keys = m.keysPerBlock();
+        for (int j = 0; j < keys; j++) {
+          queueEviction(adapter, m.key(victim, j), cumulative - (keys - 1 - j) * indexBlock);
         }
+      }
+      if (victimInRun(adapter, before)) {
+        // Store, then retract: the victim must end up gone.
+        flushRun();
+        flushEvictions();
       }
     }
     m.remove(victim);
     counters.increment(IngestCounter.MAP_EVICTIONS);
+  }
+
+  private void queueEviction(int adapter, long key, int cumulative) {
+    if (evictCount == evictKeys.length) {
+      evictKeys = Arrays.copyOf(evictKeys, evictCount * 2);
+      evictTokens = Arrays.copyOf(evictTokens, evictCount * 2);
+      evictAdapters = Arrays.copyOf(evictAdapters, evictCount * 2);
+    }
+    evictKeys[evictCount] = key;
+    evictTokens[evictCount] = cumulative;
+    evictAdapters[evictCount] = adapter;
+    evictCount++;
+  }
+
+  /** Whether a key queued from {@code from} on is in the store run being assembled. */
+  private boolean victimInRun(int adapter, int from) {
+    if (runKind != RunKind.STORE || runAdapter != adapter) {
+      return false;
+    }
+    for (int e = from; e < evictCount; e++) {
+      for (int r = 0; r < runCount; r++) {
+        if (runKeys[r] == evictKeys[e]) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Sends queued retractions, one call per adapter run. */
+  private void flushEvictions() {
+    int i = 0;
+    while (i < evictCount) {
+      int adapter = evictAdapters[i];
+      int j = i;
+      while (j < evictCount && evictAdapters[j] == adapter) {
+        j++;
+      }
+      long[] keys = i == 0 && j == evictCount ? evictKeys : Arrays.copyOfRange(evictKeys, i, j);
+      int[] tokens =
+          i == 0 && j == evictCount ? evictTokens : Arrays.copyOfRange(evictTokens, i, j);
+      sink.remove(adapterNames.get(adapter), keys, tokens, j - i, 0);
+      i = j;
+    }
+    evictCount = 0;
   }
 
   // ---------------------------------------------------------------- helpers

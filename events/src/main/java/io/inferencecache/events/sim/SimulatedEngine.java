@@ -74,7 +74,12 @@ public final class SimulatedEngine implements AutoCloseable {
     this.random = new SplittableRandom(options.seed());
     this.seed = random.nextLong();
     this.publisher = new SimulatedPublisher(options);
-    this.metricsServer = options.metricsPort() >= 0 ? startMetrics(options.metricsPort()) : null;
+    try {
+      this.metricsServer = options.metricsPort() >= 0 ? startMetrics(options.metricsPort()) : null;
+    } catch (IOException | RuntimeException e) {
+      publisher.close();
+      throw e;
+    }
   }
 
   /** Starts an engine: binds its sockets (and metrics port) and its publisher thread. */

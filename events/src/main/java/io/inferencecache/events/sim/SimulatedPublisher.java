@@ -37,6 +37,7 @@ final class SimulatedPublisher implements AutoCloseable {
   private final Thread thread;
 
   private volatile boolean running = true;
+  private volatile @Nullable RuntimeException failure;
   private volatile long stallUntilNanos;
   private ZMQ.Socket pub;
   private ZMQ.@Nullable Socket router;
@@ -96,6 +97,10 @@ final class SimulatedPublisher implements AutoCloseable {
   void awaitIdle(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (pending.get() > 0) {
+      RuntimeException failed = failure;
+      if (failed != null) {
+        throw new IllegalStateException("the simulated engine's publisher failed", failed);
+      }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             pending.get() + " batches still unpublished after " + timeout);
@@ -148,7 +153,8 @@ final class SimulatedPublisher implements AutoCloseable {
         pending.decrementAndGet();
       } catch (ZMQException e) {
         if (running) {
-          throw e;
+          failure = e;
+          running = false;
         }
       }
     }

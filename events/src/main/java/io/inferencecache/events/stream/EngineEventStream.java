@@ -46,7 +46,11 @@ public final class EngineEventStream implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EngineEventStream.class);
   private static final AtomicInteger MONITORS = new AtomicInteger();
   private static final byte[] EMPTY = new byte[0];
-  private static final int RECENT = 1024;
+
+  /** Batches whose bytes are remembered: more than a default vLLM ring (10 000) holds. */
+  private static final int RECENT = 16_384;
+
+  private static final int HEARTBEAT_MILLIS = 10_000;
   private static final Hasher64 PAYLOAD_HASH = Hashing.xxh3_64();
   private static final long LOG_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
 
@@ -157,6 +161,26 @@ public final class EngineEventStream implements AutoCloseable {
             e.toString());
         sleep(delay);
         backoff = Math.min(backoff * 2, options.reconnectMax().toMillis());
+      } catch (RuntimeException e) {
+        if (!running) {
+          break;
+        }
+        // A bug of ours, not the engine's: forget the replica (its state may be half applied) and
+        // start over rather than let the thread die and ingest stop for good.
+        counters.increment(IngestCounter.RECONNECTS);
+        LOG.error(
+            "event=kv_stream_failure replica={} endpoint={} action=cleared_and_reconnecting",
+            ingest.replica(),
+            options.endpoint(),
+            e);
+        try {
+          ingest.reset(0);
+        } catch (RuntimeException again) {
+          LOG.error("event=kv_stream_reset_failed replica={}", ingest.replica(), again);
+        }
+        lastSequence = -1;
+        sleep(backoff + random.nextLong(backoff + 1));
+        backoff = Math.min(backoff * 2, options.reconnectMax().toMillis());
       }
     }
   }
@@ -170,6 +194,11 @@ public final class EngineEventStream implements AutoCloseable {
       sub.setLinger(0);
       sub.setRcvHWM(options.receiveHighWaterMark());
       sub.setReceiveTimeOut(100);
+      // ZMTP heartbeats (answered by libzmq 4.2+ publishers) and TCP keepalive: a half-open
+      // connection to a dead node is noticed and re-dialled instead of waited on forever.
+      sub.setHeartbeatIvl(HEARTBEAT_MILLIS);
+      sub.setHeartbeatTimeout(3 * HEARTBEAT_MILLIS);
+      sub.setTCPKeepAlive(1);
       long min = options.reconnectMin().toMillis();
       sub.setReconnectIVL((int) Math.min(Integer.MAX_VALUE, min + random.nextLong(min + 1)));
       sub.setReconnectIVLMax((int) Math.min(Integer.MAX_VALUE, options.reconnectMax().toMillis()));
@@ -215,6 +244,11 @@ public final class EngineEventStream implements AutoCloseable {
       }
     } finally {
       connected = false;
+      // No DISCONNECTED event comes for a socket we destroy; what was published meanwhile must be
+      // proven continuous all the same.
+      if (lastSequence >= 0) {
+        disconnectedSinceLast = true;
+      }
       context.destroySocket(sub);
       if (monitor != null) {
         context.destroySocket(monitor);
@@ -246,7 +280,7 @@ public final class EngineEventStream implements AutoCloseable {
     long last = lastSequence;
     if (last < 0) {
       if (sequence > 0 && options.replayOnStart()) {
-        replay(0, sequence, true);
+        replay(0, sequence, Mode.CATCH_UP);
       }
       apply(sequence, payload);
     } else if (sequence == last + 1) {
@@ -256,54 +290,78 @@ public final class EngineEventStream implements AutoCloseable {
         counters.increment(IngestCounter.DUPLICATE_BATCHES);
         return;
       }
-      counters.increment(IngestCounter.ENGINE_RESTARTS);
-      LOG.warn(
-          "event=kv_engine_restart replica={} endpoint={} last_seq={} seq={} action=cleared",
-          ingest.replica(),
-          options.endpoint(),
-          last,
-          sequence);
-      restartFrom(sequence, payload);
-    } else if (disconnectedSinceLast) {
+      restart("sequence_backwards", last, sequence, payload);
+    } else if (options.replayEndpoint() == null && disconnectedSinceLast) {
       counters.increment(IngestCounter.GAPS);
       counters.increment(IngestCounter.UNREPAIRABLE_GAPS);
+      counters.add(IngestCounter.MISSED_BATCHES, sequence - last - 1);
       LOG.warn(
           "event=kv_stream_gap replica={} endpoint={} last_seq={} seq={} reconnected=true"
-              + " action=cleared reason=\"the engine may have restarted while disconnected\"",
+              + " replay=none action=cleared",
           ingest.replica(),
           options.endpoint(),
           last,
           sequence);
-      restartFrom(sequence, payload);
+      ingest.reset(0);
+      apply(sequence, payload);
     } else {
       counters.increment(IngestCounter.GAPS);
-      long reached = replay(last + 1, sequence, false);
-      if (reached >= sequence) {
+      Replayed replayed = replay(last + 1, sequence, Mode.CONTINUE);
+      if (replayed.changed()) {
+        restart("ring_changed", last, sequence, payload);
+        disconnectedSinceLast = false;
+        return;
+      }
+      if (replayed.next() >= sequence) {
         counters.increment(IngestCounter.GAPS_REPAIRED);
       } else {
-        counters.increment(IngestCounter.UNREPAIRABLE_GAPS);
-        counters.add(IngestCounter.MISSED_BATCHES, sequence - reached);
-        LOG.warn(
-            "event=kv_stream_gap replica={} endpoint={} missing_from={} missing_to={} replay={}"
-                + " action=cleared",
-            ingest.replica(),
-            options.endpoint(),
-            reached,
-            sequence - 1,
-            options.replayEndpoint() == null ? "none" : "incomplete");
-        ingest.reset(0);
+        unrepairable(replayed.next(), sequence);
       }
       apply(sequence, payload);
     }
     disconnectedSinceLast = false;
   }
 
+  private void unrepairable(long from, long until) {
+    counters.increment(IngestCounter.UNREPAIRABLE_GAPS);
+    counters.add(IngestCounter.MISSED_BATCHES, until - from);
+    LOG.warn(
+        "event=kv_stream_gap replica={} endpoint={} missing_from={} missing_to={} replay={}"
+            + " action=cleared",
+        ingest.replica(),
+        options.endpoint(),
+        from,
+        until - 1,
+        options.replayEndpoint() == null ? "none" : "incomplete");
+    ingest.reset(0);
+    lastSequence = until - 1;
+  }
+
+  /** The engine restarted: clear, rebuild from the new process's ring, apply the batch in hand. */
+  private void restart(String detectedBy, long last, long sequence, byte[] payload) {
+    counters.increment(IngestCounter.ENGINE_RESTARTS);
+    LOG.warn(
+        "event=kv_engine_restart replica={} endpoint={} last_seq={} seq={} detected={}"
+            + " action=cleared",
+        ingest.replica(),
+        options.endpoint(),
+        last,
+        sequence,
+        detectedBy);
+    ingest.reset(0);
+    lastSequence = -1;
+    if (sequence > 0 && options.replayEndpoint() != null) {
+      replay(0, sequence, Mode.CATCH_UP);
+    }
+    apply(sequence, payload);
+  }
+
   /**
-   * After a reconnect, proves continuity before trusting the stream: asks the replay socket for the
-   * last batch we applied and compares its bytes. The same batch means the same engine process:
-   * whatever was published while we were away is replayed. A different batch, or none, means the
-   * engine restarted (or its ring moved past us): the replica is cleared and rebuilt from the ring.
-   * Without a replay socket nothing can be proven, and the next gap clears the replica.
+   * After a reconnect, proves continuity before trusting the stream: the replay that fetches what
+   * was published meanwhile starts at the last batch we applied, and its bytes must match. A
+   * different batch, or none, means the engine restarted (or its ring moved past us): the replica
+   * is cleared and rebuilt from the ring. Without a replay socket nothing can be proven, and the
+   * next gap clears the replica.
    *
    * @param until the sequence of the live message in hand, or {@link Long#MAX_VALUE} when idle
    */
@@ -312,38 +370,34 @@ public final class EngineEventStream implements AutoCloseable {
     if (last < 0 || options.replayEndpoint() == null) {
       return;
     }
-    Continuity continuity = verify(last);
-    if (continuity == Continuity.UNKNOWN) {
+    Replayed replayed = replay(last + 1, until, Mode.CONTINUE);
+    if (!replayed.proven()) {
       return;
     }
     disconnectedSinceLast = false;
-    if (continuity == Continuity.SAME) {
-      long reached = replay(last + 1, until, false);
-      if (until != Long.MAX_VALUE && reached < until) {
-        counters.increment(IngestCounter.GAPS);
-        counters.increment(IngestCounter.UNREPAIRABLE_GAPS);
-        counters.add(IngestCounter.MISSED_BATCHES, until - reached);
-        LOG.warn(
-            "event=kv_stream_gap replica={} endpoint={} missing_from={} missing_to={}"
-                + " reconnected=true action=cleared",
-            ingest.replica(),
-            options.endpoint(),
-            reached,
-            until - 1);
-        ingest.reset(0);
-      }
+    if (replayed.changed()) {
+      counters.increment(IngestCounter.ENGINE_RESTARTS);
+      LOG.warn(
+          "event=kv_engine_restart replica={} endpoint={} last_seq={} detected=reconnect"
+              + " action=cleared",
+          ingest.replica(),
+          options.endpoint(),
+          last);
+      ingest.reset(0);
+      lastSequence = -1;
+      replay(0, until, Mode.CATCH_UP);
       return;
     }
-    counters.increment(IngestCounter.ENGINE_RESTARTS);
-    LOG.warn(
-        "event=kv_engine_restart replica={} endpoint={} last_seq={} detected=reconnect"
-            + " action=cleared",
-        ingest.replica(),
-        options.endpoint(),
-        last);
-    ingest.reset(0);
-    lastSequence = -1;
-    replay(0, until, true);
+    if (replayed.overrun() && until == Long.MAX_VALUE) {
+      // Idle, and what was published while we were away is gone: start over from the ring.
+      counters.increment(IngestCounter.GAPS);
+      unrepairable(last + 1, last + 1);
+      lastSequence = -1;
+      replay(0, until, Mode.CATCH_UP);
+    } else if (until != Long.MAX_VALUE && replayed.next() < until) {
+      counters.increment(IngestCounter.GAPS);
+      unrepairable(replayed.next(), until);
+    }
   }
 
   /**
@@ -353,46 +407,8 @@ public final class EngineEventStream implements AutoCloseable {
    */
   private void catchUp() {
     if (lastSequence < 0 && options.replayOnStart() && options.replayEndpoint() != null) {
-      replay(0, Long.MAX_VALUE, true);
+      replay(0, Long.MAX_VALUE, Mode.CATCH_UP);
     }
-  }
-
-  private enum Continuity {
-    SAME,
-    CHANGED,
-    UNKNOWN
-  }
-
-  /** Whether the engine's ring still holds, byte for byte, the batch we applied as {@code last}. */
-  private Continuity verify(long last) {
-    String endpoint = Objects.requireNonNull(options.replayEndpoint());
-    for (int attempt = 1; attempt <= REPLAY_ATTEMPTS && running; attempt++) {
-      ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
-      try {
-        dealer.setLinger(0);
-        dealer.setRcvHWM(0);
-        dealer.setReceiveTimeOut(
-            (int) Math.min(Integer.MAX_VALUE, options.replayTimeout().toMillis()));
-        dealer.connect(endpoint);
-        dealer.sendMore(EMPTY);
-        dealer.send(ByteBuffer.allocate(8).putLong(last).array());
-        byte[] delimiter = dealer.recv(0);
-        if (delimiter == null) {
-          continue;
-        }
-        byte[] sequenceFrame = dealer.hasReceiveMore() ? dealer.recv(0) : null;
-        byte[] payload = sequenceFrame != null && dealer.hasReceiveMore() ? dealer.recv(0) : null;
-        if (sequenceFrame == null || payload == null || sequenceFrame.length != 8) {
-          counters.increment(IngestCounter.BAD_FRAMES);
-          continue;
-        }
-        long sequence = ByteBuffer.wrap(sequenceFrame).getLong();
-        return sequence == last && wasApplied(last, payload) ? Continuity.SAME : Continuity.CHANGED;
-      } finally {
-        context.destroySocket(dealer);
-      }
-    }
-    return Continuity.UNKNOWN;
   }
 
   private boolean wasApplied(long sequence, byte[] payload) {
@@ -401,30 +417,36 @@ public final class EngineEventStream implements AutoCloseable {
         && appliedHashes[at] == PAYLOAD_HASH.hashBytesToLong(payload);
   }
 
-  private void restartFrom(long sequence, byte[] payload) {
-    ingest.reset(0);
-    lastSequence = -1;
-    if (sequence > 0 && options.replayEndpoint() != null) {
-      replay(0, sequence, true);
-    }
-    apply(sequence, payload);
+  private enum Mode {
+    /** Joining (or rejoining after a restart): start wherever the ring starts. */
+    CATCH_UP,
+    /** Continuing: the ring must still hold our last batch, byte for byte. */
+    CONTINUE
   }
 
   /**
-   * Applies the replayed batches {@code [from, until)} and returns the first sequence number not
-   * applied. With {@code fromRingStart}, a ring that starts after {@code from} is fine: applying
-   * starts at its first batch (joining late, nothing is known before it anyway).
+   * @param next the first sequence number not applied
+   * @param proven whether the engine answered far enough to judge continuity
+   * @param changed whether the engine is another process than the one we followed
+   * @param overrun whether the ring starts after our last batch: what is missing is gone
+   */
+  private record Replayed(long next, boolean proven, boolean changed, boolean overrun) {}
+
+  /**
+   * Applies the replayed batches {@code [from, until)} in order and says how far it got. In {@link
+   * Mode#CONTINUE} the request starts one earlier, at the last batch applied, whose bytes must
+   * match; in {@link Mode#CATCH_UP} a ring that starts after {@code from} is fine.
    *
    * <p>A request that goes unanswered is sent again from the first batch still missing, up to
    * {@link #REPLAY_ATTEMPTS} times: requests are occasionally lost on a fresh connection, and
    * duplicates are harmless. A ring that no longer holds the first missing batch is final.
    */
-  private long replay(long from, long until, boolean fromRingStart) {
+  private Replayed replay(long from, long until, Mode mode) {
     String endpoint = options.replayEndpoint();
     if (endpoint == null) {
-      return from;
+      return new Replayed(from, false, false, false);
     }
-    ReplayState state = new ReplayState(from, fromRingStart);
+    ReplayState state = new ReplayState(from, mode);
     for (int attempt = 1; attempt <= REPLAY_ATTEMPTS && running; attempt++) {
       ReplayOutcome outcome = replayOnce(endpoint, state, until);
       if (outcome != ReplayOutcome.TIMED_OUT || state.next >= until) {
@@ -438,7 +460,8 @@ public final class EngineEventStream implements AutoCloseable {
           attempt,
           options.replayTimeout().toMillis());
     }
-    return state.next;
+    boolean proven = mode == Mode.CATCH_UP || state.verified || state.changed || state.overrun;
+    return new Replayed(state.next, proven, state.changed, state.overrun);
   }
 
   private static final int REPLAY_ATTEMPTS = 3;
@@ -452,11 +475,19 @@ public final class EngineEventStream implements AutoCloseable {
   private static final class ReplayState {
     long next;
     boolean started;
-    final boolean fromRingStart;
+    boolean verified;
+    boolean changed;
+    boolean overrun;
+    final Mode mode;
 
-    ReplayState(long next, boolean fromRingStart) {
+    ReplayState(long next, Mode mode) {
       this.next = next;
-      this.fromRingStart = fromRingStart;
+      this.mode = mode;
+    }
+
+    /** Whether the next reply must be our last batch (and is not to be applied again). */
+    boolean verifying() {
+      return mode == Mode.CONTINUE && !verified;
     }
   }
 
@@ -471,7 +502,8 @@ public final class EngineEventStream implements AutoCloseable {
           (int) Math.min(Integer.MAX_VALUE, options.replayTimeout().toMillis()));
       dealer.connect(endpoint);
       dealer.sendMore(EMPTY);
-      dealer.send(ByteBuffer.allocate(8).putLong(state.next).array());
+      long start = state.verifying() ? state.next - 1 : state.next;
+      dealer.send(ByteBuffer.allocate(8).putLong(start).array());
       boolean hole = false;
       while (running) {
         byte[] delimiter = dealer.recv(0);
@@ -492,6 +524,24 @@ public final class EngineEventStream implements AutoCloseable {
           continue;
         }
         long sequence = ByteBuffer.wrap(sequenceFrame).getLong();
+        if (state.verifying()) {
+          // The first answer decides. Our last batch, byte for byte: the same engine. Our last
+          // sequence with other bytes, or nothing at all (the live batch in hand is newer, so the
+          // same engine's ring would hold something): another engine process. A ring that starts
+          // after our last batch: overrun, or a restart; either way a gap that cannot be filled.
+          if (sequence == start) {
+            if (wasApplied(sequence, payload)) {
+              state.verified = true;
+              continue;
+            }
+            state.changed = true;
+          } else if (sequence == -1) {
+            state.changed = true;
+          } else {
+            state.overrun = true;
+          }
+          return ReplayOutcome.HOLE;
+        }
         if (sequence == -1) {
           return hole ? ReplayOutcome.HOLE : ReplayOutcome.ENDED;
         }
@@ -503,7 +553,7 @@ public final class EngineEventStream implements AutoCloseable {
           continue;
         }
         if (sequence > state.next) {
-          if (state.fromRingStart && !state.started) {
+          if (state.mode == Mode.CATCH_UP && !state.started) {
             state.next = sequence;
           } else {
             hole = true;

@@ -34,7 +34,8 @@ public final class ModelSink implements IngestSink {
   }
 
   @Override
-  public synchronized void remove(String adapter, long[] keys, int count, long timeMicros) {
+  public synchronized void remove(
+      String adapter, long[] keys, int[] cumulativeTokens, int count, long timeMicros) {
     for (int i = 0; i < count; i++) {
       held.remove(name(adapter, keys[i]));
     }
@@ -43,7 +44,7 @@ public final class ModelSink implements IngestSink {
 
   @Override
   public synchronized void demote(
-      String adapter, long[] keys, int count, Tier tier, long timeMicros) {
+      String adapter, long[] keys, int[] cumulativeTokens, int count, Tier tier, long timeMicros) {
     for (int i = 0; i < count; i++) {
       Held h = held.get(name(adapter, keys[i]));
       if (h != null) {

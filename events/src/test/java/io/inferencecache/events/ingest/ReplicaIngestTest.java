@@ -441,4 +441,65 @@ class ReplicaIngestTest {
     assertThat(ReplicaIngest.micros(Double.NaN)).isZero();
     assertThat(ReplicaIngest.micros(Double.POSITIVE_INFINITY)).isZero();
   }
+
+  @Test
+  void removalsOfAnotherKvCacheGroupLeaveTheFullAttentionKeys() {
+    ReplicaIngest ingest = ingest();
+    long key = keys(tokens(0, 16))[0];
+    ingest.apply(
+        batch(
+            new BlockStored(
+                hashes(1),
+                null,
+                tokens(0, 16),
+                16,
+                null,
+                "GPU",
+                null,
+                null,
+                0L,
+                "full_attention",
+                null,
+                null,
+                WireShape.MAP)));
+    // A sliding-window group names the block by the same hash; its eviction is not ours.
+    ingest.apply(batch(new BlockRemoved(hashes(1), "GPU", 1L, WireShape.MAP)));
+    assertThat(sink.holds("", key)).isTrue();
+    assertThat(counters.get(IngestCounter.OTHER_GROUP_BLOCKS)).isEqualTo(1);
+    ingest.apply(batch(new BlockRemoved(hashes(1), "GPU", 0L, WireShape.MAP)));
+    assertThat(sink.holds("", key)).isFalse();
+  }
+
+  @Test
+  void aBatchOfSingleBlockRemovalsReachesTheSinkAsOneCall() {
+    ReplicaIngest ingest = ingest();
+    ingest.apply(batch(stored(new long[] {1, 2, 3, 4}, null, tokens(0, 64), 16)));
+    ingest.apply(batch(removed("GPU", 4), removed("GPU", 3), removed("GPU", 2)));
+    assertThat(sink.calls()).containsExactly("store 4 T1", "remove 3");
+    assertThat(sink.size()).isEqualTo(1);
+  }
+
+  @Test
+  void demotionsAndRemovalsCarryTheTokenDepth() {
+    int[] prompt = tokens(0, 32);
+    ReplicaIngest ingest = ingest();
+    ingest.apply(batch(stored(new long[] {1, 2}, null, prompt, 16)));
+    ingest.apply(batch(stored(new long[] {2}, null, new int[0], 0, "CPU", null, null)));
+    ingest.apply(batch(removed("GPU", 2)));
+    assertThat(sink.get("", keys(prompt)[1])).isEqualTo(new ModelSink.Held(32, Tier.T2));
+  }
+
+  @Test
+  void aSharedPrefixStaysTrackedWhileItsDescendantsAreUsed() {
+    ReplicaIngest ingest = ingest(IngestOptions.DEFAULTS.withMaxTrackedBlocks(4));
+    ingest.apply(batch(stored(new long[] {1}, null, tokens(0, 16), 16)));
+    ingest.apply(batch(stored(new long[] {2}, 1L, tokens(16, 16), 16)));
+    ingest.apply(batch(stored(new long[] {3}, null, tokens(100, 16), 16)));
+    ingest.apply(batch(stored(new long[] {4}, null, tokens(200, 16), 16)));
+    // A child of block 2 uses block 1 too: the root is recent, block 3 is the oldest.
+    ingest.apply(batch(stored(new long[] {5}, 2L, tokens(32, 16), 16)));
+    assertThat(sink.holds("", keys(tokens(0, 16))[0])).isTrue();
+    assertThat(sink.holds("", keys(tokens(100, 16))[0])).isFalse();
+    assertThat(sink.holds("", keys(tokens(0, 48))[2])).isTrue();
+  }
 }

@@ -56,12 +56,14 @@ public final class IndexIngestSink implements IngestSink {
   }
 
   @Override
-  public void remove(String adapter, long[] keys, int count, long timeMicros) {
+  public void remove(
+      String adapter, long[] keys, int[] cumulativeTokens, int count, long timeMicros) {
     index.removeKeys(domain(adapter), replica, Arrays.copyOf(keys, count));
   }
 
   @Override
-  public void demote(String adapter, long[] keys, int count, Tier tier, long timeMicros) {
+  public void demote(
+      String adapter, long[] keys, int[] cumulativeTokens, int count, Tier tier, long timeMicros) {
     IndexDomain domain = domain(adapter);
     for (int i = 0; i < count; i++) {
       index.demote(domain, replica, keys[i], tier);

@@ -196,16 +196,26 @@ public final class Forwarder implements AutoCloseable {
   }
 
   private void step() throws InterruptedException, DeliveryException {
+    if (outbox.takeRewound()) {
+      // Something was put at the head (a clear for dropped evictions): start over from there.
+      abandonStream();
+      cursor = outbox.firstId();
+    }
     List<Outbox.Item> batch = outbox.next(cursor, options.maxEntries(), IDLE_NANOS);
     if (batch.isEmpty()) {
       closeStream();
       return;
     }
-    if (batch.getFirst() instanceof Outbox.Events events) {
+    if (batch.getFirst() instanceof Outbox.Events) {
       closeStream();
+      List<CacheEvent> events = new ArrayList<>();
+      for (Outbox.Item item : batch) {
+        events.addAll(((Outbox.Events) item).events());
+      }
       publish(events);
-      outbox.acknowledge(events.id());
-      cursor = events.id() + 1;
+      long last = batch.getLast().id();
+      outbox.acknowledge(last);
+      cursor = last + 1;
       return;
     }
     // Hold a young report for the window, so that one update carries what arrives meanwhile.
@@ -307,11 +317,11 @@ public final class Forwarder implements AutoCloseable {
     }
   }
 
-  private void publish(Outbox.Events events) throws InterruptedException, DeliveryException {
-    List<CompletableFuture<Ack>> acks = new ArrayList<>(events.events().size());
+  private void publish(List<CacheEvent> events) throws InterruptedException, DeliveryException {
+    List<CompletableFuture<Ack>> acks = new ArrayList<>(events.size());
     var withDeadline =
         stub.withDeadlineAfter(options.rpcTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    for (CacheEvent event : events.events()) {
+    for (CacheEvent event : events) {
       CompletableFuture<Ack> ack = new CompletableFuture<>();
       withDeadline.publishEvent(event, new UnaryObserver(ack));
       acks.add(ack);
@@ -322,7 +332,7 @@ public final class Forwarder implements AutoCloseable {
       }
     }
     serverReachable = true;
-    eventsSent.addAndGet(events.events().size());
+    eventsSent.addAndGet(events.size());
   }
 
   private Ack await(CompletableFuture<Ack> future, String rpc)

@@ -46,6 +46,7 @@ public final class Outbox {
   }
 
   private final int limit;
+  private final @Nullable CacheEvent clearEvent;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition added = lock.newCondition();
   private final ArrayDeque<Item> items = new ArrayDeque<>();
@@ -53,15 +54,20 @@ public final class Outbox {
   private long entries;
   private long droppedEntries;
   private long droppedItems;
+  private long clearsInserted;
+  private boolean rewound;
 
   /**
    * @param limit the most entries held; must be at least 1
+   * @param clearEvent the replica's {@code ALL_CLEARED}, sent in place of dropped evictions; null
+   *     to drop them without a trace
    */
-  public Outbox(int limit) {
+  public Outbox(int limit, @Nullable CacheEvent clearEvent) {
     if (limit < 1) {
       throw new IllegalArgumentException("outbox limit must be at least 1 entry, got " + limit);
     }
     this.limit = limit;
+    this.clearEvent = clearEvent;
   }
 
   public void addReport(List<PrefixEntry> prefixes, long timestampMicros) {
@@ -91,19 +97,57 @@ public final class Outbox {
   private void add(Item item) {
     items.addLast(item);
     entries += item.entries();
+    long clearId = -1;
     while (entries > limit && items.size() > 1) {
       Item dropped = items.removeFirst();
       entries -= dropped.entries();
       droppedEntries += dropped.entries();
       droppedItems++;
+      if (dropped instanceof Events) {
+        clearId = dropped.id();
+      }
+    }
+    if (clearId >= 0 && clearEvent != null) {
+      // A dropped eviction would leave the server holding keys the engine has not: worse than
+      // losing hints. Clear the replica instead; what follows in the outbox rebuilds it.
+      Events clear = new Events(clearId, List.of(clearEvent));
+      items.addFirst(clear);
+      entries += clear.entries();
+      clearsInserted++;
+      rewound = true;
     }
     added.signalAll();
   }
 
   /**
+   * Whether an item was put at the head since the last call: the reader must start again from
+   * {@link #firstId()}.
+   */
+  public boolean takeRewound() {
+    lock.lock();
+    try {
+      boolean was = rewound;
+      rewound = false;
+      return was;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** {@code ALL_CLEARED} events put in place of dropped evictions. */
+  public long clearsInserted() {
+    lock.lock();
+    try {
+      return clearsInserted;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Waits up to {@code timeoutNanos} for items with ids from {@code fromId} on and returns those
    * that are there (the first, and following items of the same kind up to {@code maxEntries}
-   * entries for reports), or an empty list.
+   * entries), or an empty list.
    */
   public List<Item> next(long fromId, int maxEntries, long timeoutNanos)
       throws InterruptedException {
@@ -132,12 +176,11 @@ public final class Outbox {
       if (batch.isEmpty()) {
         batch.add(item);
         total = item.entries();
-        if (item instanceof Events) {
-          return batch;
-        }
         continue;
       }
-      if (!(item instanceof Report) || total + item.entries() > maxEntries) {
+      // Items of one kind travel together: reports in one update, events in one parallel burst
+      // (removals commute with each other).
+      if (item.getClass() != batch.getFirst().getClass() || total + item.entries() > maxEntries) {
         break;
       }
       batch.add(item);

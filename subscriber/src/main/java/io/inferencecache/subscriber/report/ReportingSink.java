@@ -51,9 +51,10 @@ public final class ReportingSink implements IngestSink {
   }
 
   @Override
-  public void remove(String adapter, long[] keys, int count, long timeMicros) {
+  public void remove(
+      String adapter, long[] keys, int[] cumulativeTokens, int count, long timeMicros) {
     if (keepRemovedAsOffloaded) {
-      demote(adapter, keys, count, Tier.T2, timeMicros);
+      demote(adapter, keys, cumulativeTokens, count, Tier.T2, timeMicros);
       return;
     }
     List<CacheEvent> events = new ArrayList<>(count);
@@ -68,11 +69,10 @@ public final class ReportingSink implements IngestSink {
   }
 
   @Override
-  public void demote(String adapter, long[] keys, int count, Tier tier, long timeMicros) {
-    // A store at the colder tier: the index keeps the last tier reported. Token depth is not
-    // known here and not needed: the index keeps the depth it has for an existing entry.
-    int[] depth = new int[count];
-    store(adapter, keys, depth, count, tier, timeMicros);
+  public void demote(
+      String adapter, long[] keys, int[] cumulativeTokens, int count, Tier tier, long timeMicros) {
+    // A store at the colder tier: upstream's index keeps the last tier (and depth) reported.
+    store(adapter, keys, cumulativeTokens, count, tier, timeMicros);
   }
 
   @Override
