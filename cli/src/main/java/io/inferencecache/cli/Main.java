@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
       VersionCommand.class,
       HashCommand.class,
       BenchCommand.class,
+      ServerCommand.class,
       SubscriberCommand.class,
       EngineSimCommand.class,
       CommandLine.HelpCommand.class

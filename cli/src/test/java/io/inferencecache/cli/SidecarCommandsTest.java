@@ -164,4 +164,18 @@ class SidecarCommandsTest {
         .contains("\"missingKeys\":0")
         .containsPattern("\"visibilitySamples\":[1-9]");
   }
+
+  @Test
+  void serverExplainsBadFlags() {
+    assertThat(CommandRun.of("server", "--grpc-bind-address", "9090").err())
+        .contains("--grpc-bind-address must be host:port or :port");
+    assertThat(CommandRun.of("server", "--engine", "endpoint=tcp://h:1,model=m").err())
+        .contains("'replica=' is required");
+    assertThat(
+            CommandRun.of("server", "--engine", "endpoint=tcp://h:1,replica=p,model=m,colour=red")
+                .err())
+        .contains("unknown key 'colour'");
+    assertThat(CommandRun.of("server", "--engine-block-size", "0").err())
+        .contains("must be positive");
+  }
 }

@@ -121,6 +121,22 @@ public record NamespacePolicy(
         speculativeTtl);
   }
 
+  public NamespacePolicy withLookupTimeoutMs(int value) {
+    return new NamespacePolicy(
+        ttl,
+        eviction,
+        minimumPrefixTokens,
+        minimumMatchedTokens,
+        routingFloorScore,
+        value,
+        affinityRouting,
+        enableChainMatching,
+        requireChain,
+        enableTenantHot,
+        ranker,
+        speculativeTtl);
+  }
+
   public NamespacePolicy withStrategy(
       boolean affinity, boolean chainMatching, boolean chainRequired, boolean tenantHot) {
     return new NamespacePolicy(

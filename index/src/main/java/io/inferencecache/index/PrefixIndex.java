@@ -983,6 +983,21 @@ public final class PrefixIndex {
   public record CacheState(
       List<Map.Entry<String, ReplicaStatsReport>> replicas, long totalPrefixes, long hotPrefixes) {}
 
+  /**
+   * Distinct keys per model, summed over tenants, reserved tenants excluded: the {@code
+   * inferencecache_index_entries} gauge. Costs the number of (tenant, model) pairs.
+   */
+  public Map<String, Long> distinctKeysByModel() {
+    Map<String, Long> byModel = new TreeMap<>();
+    Set<String> reserved = policy.reservedTenants();
+    tenants.forEach((tenant, state) -> {
+      if (!reserved.contains(tenant)) {
+        state.models.forEach((model, m) -> byModel.merge(model, m.distinct.get(), Long::sum));
+      }
+    });
+    return byModel;
+  }
+
   /** What (tenant, model) holds: its replicas' stats, sorted by replica id, and key counts. */
   public CacheState cacheState(String tenant, String model) {
     TreeMap<String, ReplicaStatsReport> rows = new TreeMap<>();

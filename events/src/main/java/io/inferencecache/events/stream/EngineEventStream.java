@@ -67,6 +67,7 @@ public final class EngineEventStream implements AutoCloseable {
   private volatile long lastSequence = -1;
   private volatile long appliedBatches;
   private volatile long lastMessageNanos;
+  private volatile boolean caughtUp;
   private boolean disconnectedSinceLast;
   private boolean reconnected;
   private boolean catchUp;
@@ -117,6 +118,14 @@ public final class EngineEventStream implements AutoCloseable {
   /** Whether the SUB socket has a connection to the engine now. */
   public boolean connected() {
     return connected;
+  }
+
+  /**
+   * Whether the stream is in step with its engine: it has applied a batch, or it is connected and
+   * has tried to catch up from the replay ring (an idle engine publishes nothing to wait for).
+   */
+  public boolean synced() {
+    return lastSequence >= 0 || (connected && caughtUp);
   }
 
   /** Nanos ({@link System#nanoTime()}) of the last message, or 0 before the first. */
@@ -409,6 +418,7 @@ public final class EngineEventStream implements AutoCloseable {
     if (lastSequence < 0 && options.replayOnStart() && options.replayEndpoint() != null) {
       replay(0, Long.MAX_VALUE, Mode.CATCH_UP);
     }
+    caughtUp = true;
   }
 
   private boolean wasApplied(long sequence, byte[] payload) {

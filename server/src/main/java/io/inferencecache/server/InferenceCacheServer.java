@@ -1,0 +1,172 @@
+package io.inferencecache.server;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.inferencecache.index.PrefixIndex;
+import io.inferencecache.server.grpc.InferenceCacheService;
+import io.inferencecache.server.ingest.DirectIngest;
+import io.inferencecache.server.ingest.EngineSource;
+import io.inferencecache.server.metrics.ServerMetrics;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server process: the index, the gRPC service (with the standard health and reflection
+ * services), the public HTTP endpoints ({@code /healthz}, {@code /readyz}, {@code /metrics}), the
+ * TTL sweep and direct ingest. {@link #close()} drains in-flight gRPC calls for up to the
+ * configured time, then stops everything.
+ */
+public final class InferenceCacheServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(InferenceCacheServer.class);
+
+  private final ServerOptions options;
+  private final PrefixIndex index;
+  private final ServerMetrics metrics = new ServerMetrics();
+  private final DirectIngest ingest;
+  private final ExecutorService lookups = Executors.newVirtualThreadPerTaskExecutor();
+  private final ScheduledExecutorService sweeper;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final Server grpc;
+  private final HttpServer http;
+  private volatile boolean started;
+
+  private InferenceCacheServer(ServerOptions options) throws IOException {
+    this.options = options;
+    this.index = new PrefixIndex(InstantSource.system(), options.policy());
+    this.ingest = new DirectIngest(index, options.ingest());
+    metrics.bindIndex(index);
+    metrics.bindIngest(ingest.counters());
+    metrics.gauge(
+        "inferencecache.ingest.sources",
+        "Engines followed directly",
+        ingest,
+        d -> d.sources().size());
+    metrics.gauge(
+        "inferencecache.ingest.max.lag.seconds",
+        "Longest time since any directly followed engine's last message",
+        ingest,
+        DirectIngest::maxLagSeconds);
+    this.grpc =
+        NettyServerBuilder.forAddress(options.grpc())
+            .maxInboundMessageSize(options.maxMessageBytes())
+            .addService(new InferenceCacheService(index, metrics, options.lookup(), lookups))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .build();
+    this.http = HttpServer.create(options.http(), 64);
+    http.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n", "text/plain"));
+    http.createContext(
+        "/readyz",
+        exchange -> {
+          boolean ready = started && ingest.synced();
+          respond(exchange, ready ? 200 : 503, ready ? "ok\n" : "not ready\n", "text/plain");
+        });
+    http.createContext(
+        "/metrics",
+        exchange -> {
+          metrics.refreshIndexEntries(index);
+          respond(exchange, 200, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+        });
+    this.sweeper =
+        Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "index-sweep");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /** Builds and starts a server; the caller closes it. */
+  public static InferenceCacheServer start(ServerOptions options) throws IOException {
+    InferenceCacheServer server = new InferenceCacheServer(options);
+    try {
+      server.grpc.start();
+      server.http.start();
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    long period = options.sweepInterval().toMillis();
+    server.sweeper.scheduleWithFixedDelay(
+        () -> server.index.sweep(options.sweepBudget()), period, period, TimeUnit.MILLISECONDS);
+    for (EngineSource source : options.engines()) {
+      server.ingest.add(source);
+    }
+    server.started = true;
+    server.metrics.up(true);
+    LOG.info(
+        "event=startup grpc_addr={} grpc_tls=false http_addr={} engines={}",
+        server.grpcAddress(),
+        server.httpAddress(),
+        options.engines().size());
+    return server;
+  }
+
+  public PrefixIndex index() {
+    return index;
+  }
+
+  public DirectIngest ingest() {
+    return ingest;
+  }
+
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  public InetSocketAddress grpcAddress() {
+    return new InetSocketAddress(options.grpc().getAddress(), grpc.getPort());
+  }
+
+  public InetSocketAddress httpAddress() {
+    return new InetSocketAddress(options.http().getAddress(), http.getAddress().getPort());
+  }
+
+  @Override
+  public void close() {
+    LOG.info("event=graceful_shutdown_started drain_ms={}", options.drain().toMillis());
+    started = false;
+    health.enterTerminalState();
+    grpc.shutdown();
+    try {
+      if (!grpc.awaitTermination(options.drain().toMillis(), TimeUnit.MILLISECONDS)) {
+        grpc.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      grpc.shutdownNow();
+    }
+    http.stop(0);
+    ingest.close();
+    sweeper.shutdownNow();
+    lookups.shutdownNow();
+    metrics.up(false);
+    metrics.close();
+    LOG.info("event=graceful_shutdown_done");
+  }
+
+  private static void respond(HttpExchange exchange, int status, String body, String type)
+      throws IOException {
+    try (exchange) {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", type);
+      exchange.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+}

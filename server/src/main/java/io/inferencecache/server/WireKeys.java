@@ -1,0 +1,32 @@
+package io.inferencecache.server;
+
+import com.dynatrace.hash4j.hashing.Hasher64;
+import com.dynatrace.hash4j.hashing.Hashing;
+import com.google.protobuf.ByteString;
+
+/**
+ * Prefix hashes on the wire are opaque bytes, matched byte for byte within a hash scheme. The index
+ * keys are 64-bit: an 8-byte hash (every {@code ic-xxh3} key, big-endian) is its own key, read
+ * big-endian; a hash of any other length is folded to 64 bits with XXH3. Ingest and lookup use the
+ * same mapping, so equal bytes always meet; two different non-8-byte hashes collide with
+ * probability 2^-64.
+ */
+public final class WireKeys {
+
+  /** Distinct from {@code ic-xxh3}'s seed, so a fold never imitates a content key on purpose. */
+  private static final Hasher64 FOLD = Hashing.xxh3_64(0x1C0DE_5EEDL);
+
+  private WireKeys() {}
+
+  /** The index key of wire hash {@code hash}; callers skip empty hashes. */
+  public static long key(ByteString hash) {
+    if (hash.size() == 8) {
+      long key = 0;
+      for (int i = 0; i < 8; i++) {
+        key = (key << 8) | (hash.byteAt(i) & 0xFF);
+      }
+      return key;
+    }
+    return FOLD.hashBytesToLong(hash.toByteArray());
+  }
+}

@@ -1,0 +1,498 @@
+package io.inferencecache.server.grpc;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.stub.StreamObserver;
+import io.inferencecache.core.ReasonCode;
+import io.inferencecache.core.Tier;
+import io.inferencecache.core.fingerprint.IcXxh3;
+import io.inferencecache.index.ChainUpdate;
+import io.inferencecache.index.IndexDomain;
+import io.inferencecache.index.IndexPolicy;
+import io.inferencecache.index.LookupRequest;
+import io.inferencecache.index.NamespacePolicy;
+import io.inferencecache.index.PrefixIndex;
+import io.inferencecache.index.ReplicaStatsReport;
+import io.inferencecache.index.RouteDecision;
+import io.inferencecache.proto.v1alpha1.Ack;
+import io.inferencecache.proto.v1alpha1.CacheEvent;
+import io.inferencecache.proto.v1alpha1.CacheStateUpdate;
+import io.inferencecache.proto.v1alpha1.CacheSummary;
+import io.inferencecache.proto.v1alpha1.GetCacheStateRequest;
+import io.inferencecache.proto.v1alpha1.GetCacheStateResponse;
+import io.inferencecache.proto.v1alpha1.InferenceCacheGrpc;
+import io.inferencecache.proto.v1alpha1.LookupPDRouteRequest;
+import io.inferencecache.proto.v1alpha1.LookupPDRouteResponse;
+import io.inferencecache.proto.v1alpha1.LookupRouteRequest;
+import io.inferencecache.proto.v1alpha1.LookupRouteResponse;
+import io.inferencecache.proto.v1alpha1.Metric;
+import io.inferencecache.proto.v1alpha1.PrefixEntry;
+import io.inferencecache.proto.v1alpha1.RenderTemplateRequest;
+import io.inferencecache.proto.v1alpha1.RenderTemplateResponse;
+import io.inferencecache.proto.v1alpha1.ReplicaScore;
+import io.inferencecache.proto.v1alpha1.ReplicaStats;
+import io.inferencecache.proto.v1alpha1.StreamEventsRequest;
+import io.inferencecache.proto.v1alpha1.StreamMetricsRequest;
+import io.inferencecache.server.WireKeys;
+import io.inferencecache.server.metrics.ServerMetrics;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The {@code inferencecache.v1alpha1.InferenceCache} service over the index, with upstream's
+ * contract: every call answers OK (malformed input becomes a fail-open reason code, never a gRPC
+ * error), consumer calls have no side effect but metrics (and LFU credit for a delivered match),
+ * the reserved probe tenant is invisible, {@code lookup_latency_us} is always filled.
+ *
+ * <p>A lookup with a deadline — the namespace's {@code lookupTimeoutMs} or the caller's gRPC
+ * deadline, whichever is sooner — runs on {@code lookups} and is abandoned at the deadline with
+ * {@code TIMEOUT}, so the answer arrives inside it. Without a deadline it runs on the calling
+ * thread.
+ *
+ * <p>{@code prompt_text} needs server-side tokenization, which this server does not have yet: such
+ * a request fails open with {@code NO_HINT}, as upstream's build without a tokenizer does.
+ * RenderTemplate answers {@code TEMPLATE_NOT_FOUND} (no templates are loaded), LookupPDRoute {@code
+ * NO_HINT} (no topologies), and the two streams end at once, as upstream's.
+ */
+public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCacheImplBase {
+
+  private final PrefixIndex index;
+  private final ServerMetrics metrics;
+  private final LookupOptions options;
+  private final ExecutorService lookups;
+
+  public InferenceCacheService(
+      PrefixIndex index, ServerMetrics metrics, LookupOptions options, ExecutorService lookups) {
+    this.index = Objects.requireNonNull(index, "index");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.options = Objects.requireNonNull(options, "options");
+    this.lookups = Objects.requireNonNull(lookups, "lookups");
+  }
+
+  // ------------------------------------------------------------------ LookupRoute
+
+  @Override
+  public void lookupRoute(
+      LookupRouteRequest request, StreamObserver<LookupRouteResponse> responses) {
+    long start = System.nanoTime();
+    Outcome outcome = decide(request, start);
+    long elapsed = System.nanoTime() - start;
+    LookupRouteResponse.Builder response =
+        LookupRouteResponse.newBuilder()
+            .setReasonCode(outcome.reason().wire())
+            .setLookupLatencyUs(elapsed / 1_000);
+    RouteDecision decision = outcome.decision();
+    if (decision != null) {
+      for (io.inferencecache.index.ReplicaScore score : decision.scores()) {
+        response.addReplicaScores(
+            ReplicaScore.newBuilder()
+                .setReplicaId(score.replica())
+                .setScore(score.score())
+                .setMatchedTokens(score.matchedTokens())
+                .setEstimatedCacheHitProb(score.estimatedHitProbability())
+                .setTierValue(score.tier().ordinal()));
+      }
+      if (decision.consultedIndex()) {
+        response.setAdapterId(request.getAdapterId());
+      }
+    }
+    boolean probe = IndexPolicy.PROBE_TENANT.equals(request.getTenantId());
+    metrics.lookup(
+        request.getModelId(),
+        outcome.reason(),
+        response.getReplicaScoresCount() > 0,
+        probe ? 0 : elapsed);
+    responses.onNext(response.build());
+    responses.onCompleted();
+    if (decision != null) {
+      // LFU credit and speculative entries only for a match actually delivered.
+      decision.delivered();
+    }
+  }
+
+  private record Outcome(ReasonCode reason, RouteDecision decision) {
+    static Outcome of(ReasonCode reason) {
+      return new Outcome(reason, null);
+    }
+  }
+
+  private Outcome decide(LookupRouteRequest request, long start) {
+    String tenant = request.getTenantId();
+    if (IndexPolicy.PROBE_TENANT.equals(tenant)) {
+      return Outcome.of(ReasonCode.NO_HINT);
+    }
+    NamespacePolicy namespace = index.policy().namespace(tenant);
+    long deadline = deadline(namespace, start);
+    if (deadline != Long.MAX_VALUE && System.nanoTime() >= deadline) {
+      return Outcome.of(ReasonCode.TIMEOUT);
+    }
+    boolean wireChain =
+        request.getBlockHashesCount() > 0
+            && request.getBlockHashesCount() == request.getBlockTokenCountsCount();
+    if (namespace.requireChain() && !wireChain) {
+      return Outcome.of(ReasonCode.POLICY_REQUIRES_CHAIN);
+    }
+    LookupRequest resolved = resolve(request, namespace);
+    if (resolved == null) {
+      return Outcome.of(ReasonCode.NO_HINT);
+    }
+    if (deadline == Long.MAX_VALUE) {
+      RouteDecision decision = index.lookup(resolved);
+      return new Outcome(decision.reason(), decision);
+    }
+    CompletableFuture<RouteDecision> pending =
+        CompletableFuture.supplyAsync(() -> index.lookup(resolved), lookups);
+    try {
+      RouteDecision decision =
+          pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (System.nanoTime() >= deadline) {
+        return Outcome.of(ReasonCode.TIMEOUT);
+      }
+      return new Outcome(decision.reason(), decision);
+    } catch (TimeoutException e) {
+      return Outcome.of(ReasonCode.TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Outcome.of(ReasonCode.TIMEOUT);
+    } catch (ExecutionException e) {
+      // A lookup never fails a call: the gateway gets no hint and routes as it would anyway.
+      return Outcome.of(ReasonCode.NO_HINT);
+    }
+  }
+
+  /** The sooner of the namespace's budget and the caller's deadline, or MAX_VALUE for none. */
+  private static long deadline(NamespacePolicy namespace, long start) {
+    long deadline = Long.MAX_VALUE;
+    if (namespace.lookupTimeoutMs() > 0) {
+      deadline = start + TimeUnit.MILLISECONDS.toNanos(namespace.lookupTimeoutMs());
+    }
+    Deadline caller = Context.current().getDeadline();
+    if (caller != null) {
+      deadline = Math.min(deadline, start + caller.timeRemaining(TimeUnit.NANOSECONDS));
+    }
+    return deadline;
+  }
+
+  /**
+   * Upstream's input precedence: an explicit fingerprint (chain and/or exact hash), then {@code
+   * token_ids} chained with the server's block size, then {@code prompt_text} (not tokenized here:
+   * fail open), then the exact path with no key. Null means fail open with NO_HINT.
+   */
+  private LookupRequest resolve(LookupRouteRequest request, NamespacePolicy namespace) {
+    String tenant = request.getTenantId();
+    String model = request.getModelId();
+    String scheme = request.getHashScheme();
+    String adapter = request.getAdapterId();
+    boolean chainFields =
+        request.getBlockHashesCount() > 0 || request.getBlockTokenCountsCount() > 0;
+    boolean exactField = !request.getPrefixHash().isEmpty();
+    boolean chainUsable = chainFields && namespace.enableChainMatching();
+    if (chainUsable || exactField) {
+      long[] keys = new long[0];
+      int[] counts = new int[0];
+      if (chainUsable) {
+        if (request.getBlockHashesCount() != request.getBlockTokenCountsCount()
+            || request.getBlockHashesCount() > options.maxChainBlocks()) {
+          return null;
+        }
+        keys = new long[request.getBlockHashesCount()];
+        counts = new int[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+          keys[i] = WireKeys.key(request.getBlockHashes(i));
+          counts[i] = request.getBlockTokenCounts(i);
+        }
+      }
+      return new LookupRequest(
+          tenant,
+          model,
+          scheme,
+          adapter,
+          keys,
+          counts,
+          exactField ? WireKeys.key(request.getPrefixHash()) : 0,
+          exactField,
+          request.getPrefixTokenCount(),
+          request.hasSlo() ? request.getSlo().getTtftMs() : 0);
+    }
+    if (request.getTokenIdsCount() > 0) {
+      if (request.getTokenIdsCount() > options.maxTokens()) {
+        return null;
+      }
+      int[] tokens = new int[request.getTokenIdsCount()];
+      for (int i = 0; i < tokens.length; i++) {
+        tokens[i] = request.getTokenIds(i);
+      }
+      int blockSize = options.blockSize();
+      long[] keys = new long[IcXxh3.fullBlocks(tokens.length, blockSize)];
+      if (keys.length == 0) {
+        return null;
+      }
+      IcXxh3.chainKeys(tokens, blockSize, false, 0, keys);
+      int[] counts = new int[keys.length];
+      Arrays.fill(counts, blockSize);
+      long[] chain = namespace.enableChainMatching() ? keys : new long[0];
+      int[] chainCounts = namespace.enableChainMatching() ? counts : new int[0];
+      return new LookupRequest(
+          tenant,
+          model,
+          scheme,
+          adapter,
+          chain,
+          chainCounts,
+          keys[keys.length - 1],
+          true,
+          keys.length * blockSize,
+          request.hasSlo() ? request.getSlo().getTtftMs() : 0);
+    }
+    if (!request.getPromptText().isEmpty() || chainFields) {
+      // No tokenizer in this build; a chain with chain matching off and nothing else to go on.
+      return null;
+    }
+    return new LookupRequest(
+        tenant,
+        model,
+        scheme,
+        adapter,
+        new long[0],
+        new int[0],
+        0,
+        false,
+        request.getPrefixTokenCount(),
+        request.hasSlo() ? request.getSlo().getTtftMs() : 0);
+  }
+
+  // ------------------------------------------------------------------ producers
+
+  @Override
+  public StreamObserver<CacheStateUpdate> reportCacheState(StreamObserver<Ack> responses) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(CacheStateUpdate update) {
+        ingest(update);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // The client went away; what arrived was applied, as upstream.
+      }
+
+      @Override
+      public void onCompleted() {
+        responses.onNext(Ack.newBuilder().setAccepted(true).build());
+        responses.onCompleted();
+      }
+    };
+  }
+
+  /** Applies one update: an additive delta, each entry upserted; then its stats. */
+  void ingest(CacheStateUpdate update) {
+    String tenant = update.getTenantId();
+    if (IndexPolicy.PROBE_TENANT.equals(tenant)) {
+      return;
+    }
+    String model = update.getModelId();
+    String replica = update.getReplicaId();
+    long timestamp = update.getTimestampUs();
+    String scheme = update.getHashScheme();
+    if (!scheme.isEmpty()) {
+      Batch batch = new Batch(tenant, model, scheme, replica, timestamp);
+      for (PrefixEntry entry : update.getPrefixesList()) {
+        String adapter =
+            entry.getAdapterId().isEmpty() ? update.getAdapterId() : entry.getAdapterId();
+        Tier tier = Tier.ofNumber(entry.getTierValue());
+        if (entry.getBlockHashesCount() > 0 || entry.getBlockTokenCountsCount() > 0) {
+          batch.flush();
+          if (entry.getBlockHashesCount() != entry.getBlockTokenCountsCount()) {
+            continue;
+          }
+          long[] keys = new long[entry.getBlockHashesCount()];
+          int[] cumulative = new int[keys.length];
+          int sum = 0;
+          for (int i = 0; i < keys.length; i++) {
+            keys[i] = WireKeys.key(entry.getBlockHashes(i));
+            sum += entry.getBlockTokenCounts(i);
+            cumulative[i] = sum;
+          }
+          index.storeChain(
+              new ChainUpdate(
+                  new IndexDomain(tenant, model, scheme, adapter),
+                  replica,
+                  keys,
+                  cumulative,
+                  tier,
+                  timestamp));
+        }
+        if (!entry.getPrefixHash().isEmpty()) {
+          batch.add(adapter, tier, WireKeys.key(entry.getPrefixHash()), entry.getTokenCount());
+        }
+      }
+      batch.flush();
+    }
+    if (update.hasStats()) {
+      ReplicaStats stats = update.getStats();
+      index.reportStats(
+          tenant,
+          model,
+          replica,
+          new ReplicaStatsReport(
+              stats.getCacheMemoryBytes(),
+              stats.getHitRate(),
+              stats.getPressure(),
+              stats.getClientVersion(),
+              stats.getT2HitTokens(),
+              stats.getT2QueryTokens()),
+          timestamp);
+    }
+  }
+
+  /**
+   * Consecutive single-key entries of one adapter and tier go to the index as one update, in the
+   * order reported (a producer reports a chain's blocks in order).
+   */
+  private final class Batch {
+    private final String tenant;
+    private final String model;
+    private final String scheme;
+    private final String replica;
+    private final long timestamp;
+    private String adapter = "";
+    private Tier tier = Tier.T1;
+    private long[] keys = new long[16];
+    private int[] tokens = new int[16];
+    private int count;
+
+    Batch(String tenant, String model, String scheme, String replica, long timestamp) {
+      this.tenant = tenant;
+      this.model = model;
+      this.scheme = scheme;
+      this.replica = replica;
+      this.timestamp = timestamp;
+    }
+
+    void add(String entryAdapter, Tier entryTier, long key, int tokenCount) {
+      if (count > 0 && (!entryAdapter.equals(adapter) || entryTier != tier)) {
+        flush();
+      }
+      adapter = entryAdapter;
+      tier = entryTier;
+      if (count == keys.length) {
+        keys = Arrays.copyOf(keys, count * 2);
+        tokens = Arrays.copyOf(tokens, count * 2);
+      }
+      keys[count] = key;
+      tokens[count] = tokenCount;
+      count++;
+    }
+
+    void flush() {
+      if (count == 0) {
+        return;
+      }
+      index.storeChain(
+          new ChainUpdate(
+              new IndexDomain(tenant, model, scheme, adapter),
+              replica,
+              Arrays.copyOf(keys, count),
+              Arrays.copyOf(tokens, count),
+              tier,
+              timestamp));
+      count = 0;
+    }
+  }
+
+  @Override
+  public void publishEvent(CacheEvent event, StreamObserver<Ack> responses) {
+    String tenant = event.getTenantId();
+    if (!IndexPolicy.PROBE_TENANT.equals(tenant)) {
+      switch (event.getType()) {
+        case PREFIX_EVICTED -> {
+          if (!event.getPrefixHash().isEmpty()) {
+            index.removeKey(
+                tenant,
+                event.getModelId(),
+                event.getReplicaId(),
+                WireKeys.key(event.getPrefixHash()),
+                event.getAdapterId().isEmpty()
+                    ? Optional.empty()
+                    : Optional.of(event.getAdapterId()));
+          }
+        }
+        case ALL_CLEARED -> index.clearReplica(tenant, event.getModelId(), event.getReplicaId());
+        case REPLICA_UPDATED ->
+            index.touchReplica(
+                tenant, event.getModelId(), event.getReplicaId(), event.getTimestampUs());
+        default -> {
+          // PREFIX_ADDED carries no scheme or depth to store safely; unknown types are ignored.
+        }
+      }
+    }
+    responses.onNext(Ack.newBuilder().setAccepted(true).build());
+    responses.onCompleted();
+  }
+
+  // ------------------------------------------------------------------ observers
+
+  @Override
+  public void getCacheState(
+      GetCacheStateRequest request, StreamObserver<GetCacheStateResponse> responses) {
+    GetCacheStateResponse.Builder response = GetCacheStateResponse.newBuilder();
+    if (IndexPolicy.PROBE_TENANT.equals(request.getTenantId())) {
+      response.setSummary(CacheSummary.getDefaultInstance());
+    } else {
+      PrefixIndex.CacheState state = index.cacheState(request.getTenantId(), request.getModelId());
+      for (Map.Entry<String, ReplicaStatsReport> row : state.replicas()) {
+        ReplicaStatsReport r = row.getValue();
+        response.addReplicas(
+            ReplicaStats.newBuilder()
+                .setReplicaId(row.getKey())
+                .setCacheMemoryBytes(r.cacheMemoryBytes())
+                .setHitRate(r.hitRate())
+                .setPressure(r.pressure())
+                .setClientVersion(r.clientVersion())
+                .setT2HitTokens(r.t2HitTokens())
+                .setT2QueryTokens(r.t2QueryTokens()));
+      }
+      response.setSummary(
+          CacheSummary.newBuilder()
+              .setTotalPrefixes(state.totalPrefixes())
+              .setHotPrefixes(state.hotPrefixes()));
+    }
+    responses.onNext(response.build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void renderTemplate(
+      RenderTemplateRequest request, StreamObserver<RenderTemplateResponse> responses) {
+    responses.onNext(
+        RenderTemplateResponse.newBuilder()
+            .setReasonCode(ReasonCode.TEMPLATE_NOT_FOUND.wire())
+            .build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void lookupPDRoute(
+      LookupPDRouteRequest request, StreamObserver<LookupPDRouteResponse> responses) {
+    responses.onNext(
+        LookupPDRouteResponse.newBuilder().setReasonCode(ReasonCode.NO_HINT.wire()).build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void streamCacheEvents(StreamEventsRequest request, StreamObserver<CacheEvent> responses) {
+    responses.onCompleted();
+  }
+
+  @Override
+  public void streamMetrics(StreamMetricsRequest request, StreamObserver<Metric> responses) {
+    responses.onCompleted();
+  }
+}

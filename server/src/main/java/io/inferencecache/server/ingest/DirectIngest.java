@@ -1,0 +1,126 @@
+package io.inferencecache.server.ingest;
+
+import io.inferencecache.events.ingest.IngestCounters;
+import io.inferencecache.events.ingest.IngestOptions;
+import io.inferencecache.events.ingest.ReplicaIngest;
+import io.inferencecache.events.stream.EngineEventStream;
+import io.inferencecache.events.stream.StreamOptions;
+import io.inferencecache.index.PrefixIndex;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.ZContext;
+
+/**
+ * The server following engines itself: one {@link EngineEventStream} per source, each applying its
+ * engine's events to the index through an {@link IndexIngestSink}. Sources come and go at runtime
+ * (static flags now, pod discovery later); removing one clears its replica from the index. Each
+ * server replica converges on its own from the streams.
+ */
+public final class DirectIngest implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DirectIngest.class);
+
+  private final PrefixIndex index;
+  private final IngestOptions options;
+  private final IngestCounters counters = new IngestCounters();
+  private final ZContext context = new ZContext(1);
+  private final Map<String, Running> sources = new ConcurrentHashMap<>();
+
+  private record Running(EngineSource source, EngineEventStream stream) {}
+
+  public DirectIngest(PrefixIndex index, IngestOptions options) {
+    this.index = Objects.requireNonNull(index, "index");
+    this.options = Objects.requireNonNull(options, "options");
+  }
+
+  public IngestCounters counters() {
+    return counters;
+  }
+
+  /** Starts following {@code source}; a source for the same replica is replaced. */
+  public void add(EngineSource source) {
+    remove(source.replica());
+    ReplicaIngest ingest =
+        new ReplicaIngest(
+            source.replica(),
+            source.engine(),
+            options,
+            new IndexIngestSink(
+                index, source.tenant(), source.model(), source.scheme(), source.replica()),
+            counters);
+    EngineEventStream stream =
+        new EngineEventStream(
+            StreamOptions.of(source.endpoint(), source.replay(), source.topic()), ingest, context);
+    sources.put(source.replica(), new Running(source, stream));
+    stream.start();
+    LOG.info(
+        "event=ingest_source_added replica={} endpoint={} replay={} model={} tenant={} scheme={}",
+        source.replica(),
+        source.endpoint(),
+        source.replay(),
+        source.model(),
+        source.tenant(),
+        source.scheme());
+  }
+
+  /** Stops following {@code replica} and clears what the index holds for it. */
+  public void remove(String replica) {
+    Running running = sources.remove(replica);
+    if (running == null) {
+      return;
+    }
+    running.stream().close();
+    index.clearReplica(running.source().tenant(), running.source().model(), replica);
+    LOG.info("event=ingest_source_removed replica={} action=cleared", replica);
+  }
+
+  /** The sources followed now. */
+  public List<EngineSource> sources() {
+    return sources.values().stream().map(Running::source).toList();
+  }
+
+  /**
+   * Whether every source is synced: its stream has applied a batch, or is connected and has caught
+   * up with the engine's replay ring (an idle engine publishes nothing).
+   */
+  public boolean synced() {
+    for (Running running : sources.values()) {
+      if (!running.stream().synced()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The oldest age, in seconds, of any source's last message (0 with no sources). */
+  public double maxLagSeconds() {
+    long now = System.nanoTime();
+    double max = 0;
+    for (Running running : sources.values()) {
+      long last = running.stream().lastMessageNanos();
+      if (last != 0) {
+        max = Math.max(max, (now - last) / 1e9);
+      }
+    }
+    return max;
+  }
+
+  /** The stream following {@code replica}, for status pages and tests. */
+  public java.util.Optional<EngineEventStream> stream(String replica) {
+    Running running = sources.get(replica);
+    return running == null ? java.util.Optional.empty() : java.util.Optional.of(running.stream());
+  }
+
+  @Override
+  public void close() {
+    for (Running running : sources.values()) {
+      running.stream().close();
+    }
+    sources.clear();
+    context.close();
+  }
+}

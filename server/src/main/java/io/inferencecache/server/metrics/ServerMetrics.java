@@ -1,0 +1,232 @@
+package io.inferencecache.server.metrics;
+
+import io.inferencecache.core.ReasonCode;
+import io.inferencecache.events.ingest.IngestCounter;
+import io.inferencecache.events.ingest.IngestCounters;
+import io.inferencecache.index.PrefixIndex;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The server's Prometheus series: upstream's {@code inferencecache_*} (data-plane §7) with their
+ * labels, ingest counters, and JVM metrics. Label values come from closed sets, or from client
+ * strings through a bound: the first {@link #MAX_MODEL_LABELS} model ids seen get their own series,
+ * later ones share {@code model="other"}.
+ */
+public final class ServerMetrics implements AutoCloseable {
+
+  /** Distinct {@code model} label values before the rest become {@code other}. */
+  public static final int MAX_MODEL_LABELS = 256;
+
+  /** Upstream's latency buckets: 0.1 ms to 100 ms. */
+  private static final Duration[] LATENCY_BUCKETS = {
+    Duration.ofMillis(0).plusNanos(100_000),
+    Duration.ofNanos(250_000),
+    Duration.ofNanos(500_000),
+    Duration.ofMillis(1),
+    Duration.ofNanos(2_500_000),
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100)
+  };
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final ConcurrentHashMap<String, String> modelLabels = new ConcurrentHashMap<>();
+  private final AtomicInteger labelled = new AtomicInteger();
+  private final ConcurrentHashMap<String, Counter> calls = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Timer> latencies = new ConcurrentHashMap<>();
+  private final AtomicInteger up = new AtomicInteger();
+  private final AtomicInteger tls = new AtomicInteger();
+  private final MultiGauge indexEntries;
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+
+  public ServerMetrics() {
+    Gauge.builder("inferencecache.server.up", up, AtomicInteger::get)
+        .description("1 while the server is serving")
+        .register(registry);
+    Gauge.builder("inferencecache.server.grpc.tls.enabled", tls, AtomicInteger::get)
+        .description("1 when gRPC is served over TLS")
+        .register(registry);
+    indexEntries =
+        MultiGauge.builder("inferencecache.index.entries")
+            .description("Distinct prefix keys per model, reserved tenants excluded")
+            .register(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  public void up(boolean value) {
+    up.set(value ? 1 : 0);
+  }
+
+  public void tlsEnabled(boolean value) {
+    tls.set(value ? 1 : 0);
+  }
+
+  /**
+   * The {@code model} label for {@code model}: itself while the bound allows, else {@code other}.
+   */
+  public String modelLabel(String model) {
+    String label = modelLabels.get(model);
+    if (label != null) {
+      return label;
+    }
+    if (labelled.get() >= MAX_MODEL_LABELS) {
+      return "other";
+    }
+    return modelLabels.computeIfAbsent(
+        model, m -> labelled.incrementAndGet() <= MAX_MODEL_LABELS ? m : "other");
+  }
+
+  /** One LookupRoute: exactly one call counted, its latency observed. */
+  public void lookup(String model, ReasonCode reason, boolean hintUsed, long nanos) {
+    String label = modelLabel(model);
+    String key = label + '\u0000' + reason.name() + '\u0000' + hintUsed;
+    calls
+        .computeIfAbsent(
+            key,
+            k ->
+                Counter.builder("inferencecache.lookup.route.calls")
+                    .description(
+                        "LookupRoute calls by model, reason code and whether a hint was given")
+                    .tags("model", label, "reason_code", reason.wire(), "hint_used", "" + hintUsed)
+                    .register(registry))
+        .increment();
+    latencies
+        .computeIfAbsent(
+            label,
+            l ->
+                Timer.builder("inferencecache.lookup.route.latency")
+                    .description("LookupRoute latency")
+                    .tags("model", l)
+                    .serviceLevelObjectives(LATENCY_BUCKETS)
+                    .register(registry))
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Registers the index's counters and per-model key gauge. */
+  public void bindIndex(PrefixIndex index) {
+    counter(
+        "inferencecache.index.evictions",
+        index,
+        i -> i.counters().evictedCapLru(),
+        "Entries evicted by the cap or expired by TTL",
+        "algorithm",
+        "lru",
+        "reason",
+        "cap");
+    counter(
+        "inferencecache.index.evictions",
+        index,
+        i -> i.counters().evictedCapLfu(),
+        "Entries evicted by the cap or expired by TTL",
+        "algorithm",
+        "lfu",
+        "reason",
+        "cap");
+    counter(
+        "inferencecache.index.evictions",
+        index,
+        i -> i.counters().expiredTtl(),
+        "Entries evicted by the cap or expired by TTL",
+        "algorithm",
+        "any",
+        "reason",
+        "ttl");
+    counter(
+        "inferencecache.tenant.evictions",
+        index,
+        i -> i.counters().evictedQuota(),
+        "Distinct keys evicted by tenant quotas",
+        "reason",
+        "over_entries");
+    counter(
+        "inferencecache.index.rejected.chains",
+        index,
+        i -> i.counters().rejectedChains(),
+        "Reported chains rejected whole (mismatched arrays, empty scheme)");
+    Gauge.builder("inferencecache.index.storage.entries", index, PrefixIndex::entryCount)
+        .description("(key, replica) entries held")
+        .register(registry);
+    Gauge.builder("inferencecache.index.table.bytes", index, PrefixIndex::tableBytes)
+        .description("Bytes held by the index's tables")
+        .register(registry);
+  }
+
+  /** Refreshes the per-model key gauge (bounded labels); call it before a scrape. */
+  public void refreshIndexEntries(PrefixIndex index) {
+    Map<String, Long> byModel = index.distinctKeysByModel();
+    Map<String, Long> labelledCounts = new java.util.TreeMap<>();
+    byModel.forEach((model, n) -> labelledCounts.merge(modelLabel(model), n, Long::sum));
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    labelledCounts.forEach(
+        (model, n) -> rows.add(MultiGauge.Row.of(Tags.of("model", model), n.doubleValue())));
+    indexEntries.register(rows, true);
+  }
+
+  /** Registers the direct-ingest counters as {@code inferencecache_ingest_<name>_total}. */
+  public void bindIngest(IngestCounters counters) {
+    for (IngestCounter counter : IngestCounter.values()) {
+      FunctionCounter.builder(
+              "inferencecache.ingest." + counter.metricName(), counters, c -> c.get(counter))
+          .description(counter.description())
+          .register(registry);
+    }
+  }
+
+  /** A gauge under the server's registry, for parts that own their values. */
+  public <T> void gauge(
+      String name, String description, T owner, ToDoubleFunction<T> value, String... tags) {
+    Gauge.builder(name, owner, value).description(description).tags(tags).register(registry);
+  }
+
+  private <T> void counter(
+      String name, T owner, ToDoubleFunction<T> value, String description, String... tags) {
+    FunctionCounter.builder(name, owner, value)
+        .description(description)
+        .tags(tags)
+        .register(registry);
+  }
+
+  /** The Prometheus exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+}
