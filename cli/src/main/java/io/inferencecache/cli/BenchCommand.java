@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
       "Each measurement compares against a baseline measured in the same run, so its ratios hold"
           + " whatever the hardware."
     },
-    subcommands = {IndexBenchCommand.class, IngestBenchCommand.class})
+    subcommands = {IndexBenchCommand.class, IngestBenchCommand.class, LookupBenchCommand.class})
 final class BenchCommand implements Runnable {
 
   @Spec private CommandSpec spec;

@@ -62,8 +62,13 @@ public final class InferenceCacheServer implements AutoCloseable {
         DirectIngest::maxLagSeconds);
     this.grpc =
         NettyServerBuilder.forAddress(options.grpc())
+            // Every handler returns without blocking: run them on the transport threads, no
+            // hand-off per call.
+            .directExecutor()
             .maxInboundMessageSize(options.maxMessageBytes())
-            .addService(new InferenceCacheService(index, metrics, options.lookup(), lookups))
+            .addService(
+                new InferenceCacheService(index, metrics, options.lookup(), lookups)
+                    .definition(options.maxMessageBytes()))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();

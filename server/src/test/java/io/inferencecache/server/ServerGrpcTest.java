@@ -230,6 +230,37 @@ class ServerGrpcTest {
   }
 
   @Test
+  void reflectionListsTheServiceWithItsHandWrittenLookupReader() throws Exception {
+    java.util.concurrent.CompletableFuture<java.util.List<String>> names =
+        new java.util.concurrent.CompletableFuture<>();
+    var requests =
+        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(rig.channel)
+            .serverReflectionInfo(
+                new io.grpc.stub.StreamObserver<>() {
+                  @Override
+                  public void onNext(io.grpc.reflection.v1.ServerReflectionResponse value) {
+                    names.complete(
+                        value.getListServicesResponse().getServiceList().stream()
+                            .map(io.grpc.reflection.v1.ServiceResponse::getName)
+                            .toList());
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    names.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(
+        io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+    assertThat(names.get(10, TimeUnit.SECONDS))
+        .contains("inferencecache.v1alpha1.InferenceCache", "grpc.health.v1.Health");
+    requests.onCompleted();
+  }
+
+  @Test
   void healthMetricsAndTheStubsOfLaterIssuesAnswer() throws Exception {
     HealthCheckResponse health =
         HealthGrpc.newBlockingStub(rig.channel).check(HealthCheckRequest.getDefaultInstance());

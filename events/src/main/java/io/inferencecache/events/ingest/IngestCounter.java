@@ -36,7 +36,8 @@ public enum IngestCounter {
   UNREPAIRABLE_GAPS("gaps that replay could not fill: the replica was cleared"),
   MISSED_BATCHES("sequence numbers never received"),
   ENGINE_RESTARTS("sequence went backwards: the engine restarted and the replica was cleared"),
-  RECONNECTS("stream sockets re-created after an error or a silence");
+  RECONNECTS("stream sockets re-created after an error"),
+  RESUBSCRIBES("stream sockets re-created after a long silence");
 
   private final String description;
 

@@ -216,9 +216,24 @@ public final class EngineEventStream implements AutoCloseable {
       monitor.connect(monitorAddress);
       sub.connect(options.endpoint());
       sub.subscribe(options.topic().getBytes(StandardCharsets.UTF_8));
+      long silence = options.silenceTimeout().toNanos();
+      long sessionStart = System.nanoTime();
       while (running) {
         byte[] topic = sub.recv(0);
         pollMonitor(monitor);
+        if (topic == null
+            && silence > 0
+            && System.nanoTime() - Math.max(sessionStart, lastMessageNanos) > silence) {
+          // Nothing for a long while: an idle engine, or a subscription that never reached it, or
+          // a stuck connection. A fresh socket costs little and rules the last two out.
+          LOG.info(
+              "event=kv_stream_silent replica={} endpoint={} silent_s={} action=resubscribe",
+              ingest.replica(),
+              options.endpoint(),
+              options.silenceTimeout().toSeconds());
+          counters.increment(IngestCounter.RESUBSCRIBES);
+          return;
+        }
         if (catchUp) {
           catchUp = false;
           catchUp();

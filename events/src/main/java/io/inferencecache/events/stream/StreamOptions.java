@@ -19,6 +19,8 @@ import org.jspecify.annotations.Nullable;
  *     stored before we joined are known (best effort: the ring holds the last batches only)
  * @param receiveHighWaterMark messages ZeroMQ queues for us; beyond it the stream has gaps, which
  *     replay repairs
+ * @param silenceTimeout with no message for this long, the socket is re-created and subscribed anew
+ *     (a lost subscription or a stuck connection looks exactly like an idle engine); 0 never
  * @param seed seeds the jitter
  */
 public record StreamOptions(
@@ -30,6 +32,7 @@ public record StreamOptions(
     Duration reconnectMax,
     boolean replayOnStart,
     int receiveHighWaterMark,
+    Duration silenceTimeout,
     long seed) {
 
   public StreamOptions {
@@ -59,6 +62,10 @@ public record StreamOptions(
               + " and "
               + reconnectMax);
     }
+    if (silenceTimeout.isNegative()) {
+      throw new IllegalArgumentException(
+          "silence timeout must not be negative, got " + silenceTimeout);
+    }
     if (receiveHighWaterMark < 1) {
       throw new IllegalArgumentException(
           "receive high-water mark must be at least 1, got " + receiveHighWaterMark);
@@ -76,6 +83,7 @@ public record StreamOptions(
         Duration.ofSeconds(5),
         true,
         100_000,
+        Duration.ofSeconds(60),
         endpoint.hashCode());
   }
 
@@ -89,6 +97,21 @@ public record StreamOptions(
         reconnectMax,
         value,
         receiveHighWaterMark,
+        silenceTimeout,
+        seed);
+  }
+
+  public StreamOptions withSilenceTimeout(Duration value) {
+    return new StreamOptions(
+        endpoint,
+        replayEndpoint,
+        topic,
+        replayTimeout,
+        reconnectMin,
+        reconnectMax,
+        replayOnStart,
+        receiveHighWaterMark,
+        value,
         seed);
   }
 
@@ -102,6 +125,7 @@ public record StreamOptions(
         reconnectMax,
         replayOnStart,
         receiveHighWaterMark,
+        silenceTimeout,
         seed);
   }
 }

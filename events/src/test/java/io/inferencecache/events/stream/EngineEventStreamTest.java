@@ -37,7 +37,8 @@ class EngineEventStreamTest {
       engine = SimulatedEngine.start(engineOptions);
       StreamOptions[] options = {
         StreamOptions.of(
-            engine.publishEndpoint(), engine.replayEndpoint().orElse(null), "kv-events")
+                engine.publishEndpoint(), engine.replayEndpoint().orElse(null), "kv-events")
+            .withSilenceTimeout(Duration.ofSeconds(2))
       };
       tweak.accept(options);
       ReplicaIngest ingest =

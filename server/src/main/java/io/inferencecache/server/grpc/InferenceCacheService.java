@@ -2,6 +2,11 @@ package io.inferencecache.server.grpc;
 
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.inferencecache.core.ReasonCode;
 import io.inferencecache.core.Tier;
@@ -40,10 +45,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The {@code inferencecache.v1alpha1.InferenceCache} service over the index, with upstream's
@@ -53,8 +56,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>A lookup with a deadline — the namespace's {@code lookupTimeoutMs} or the caller's gRPC
  * deadline, whichever is sooner — runs on {@code lookups} and is abandoned at the deadline with
- * {@code TIMEOUT}, so the answer arrives inside it. Without a deadline it runs on the calling
- * thread.
+ * {@code TIMEOUT}, so the answer arrives inside it; no thread blocks waiting for it. Without a
+ * deadline it runs on the calling thread. No handler blocks, so the service can run on gRPC's
+ * transport threads.
  *
  * <p>{@code prompt_text} needs server-side tokenization, which this server does not have yet: such
  * a request fails open with {@code NO_HINT}, as upstream's build without a tokenizer does.
@@ -78,11 +82,74 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
 
   // ------------------------------------------------------------------ LookupRoute
 
+  /**
+   * The service definition to serve: the generated one, with LookupRoute reading its requests
+   * through {@link LookupWire} (block hashes straight into 64-bit keys, no object per block).
+   */
+  public ServerServiceDefinition definition(int maxMessageBytes) {
+    ServerServiceDefinition generated = bindService();
+    MethodDescriptor<LookupRouteRequest, LookupRouteResponse> original =
+        InferenceCacheGrpc.getLookupRouteMethod();
+    MethodDescriptor<LookupWire, LookupRouteResponse> wire =
+        original.toBuilder(
+                LookupWire.marshaller(options, maxMessageBytes), original.getResponseMarshaller())
+            .build();
+    ServiceDescriptor descriptor = generated.getServiceDescriptor();
+    ServiceDescriptor.Builder service =
+        ServiceDescriptor.newBuilder(descriptor.getName())
+            .setSchemaDescriptor(descriptor.getSchemaDescriptor());
+    for (MethodDescriptor<?, ?> method : descriptor.getMethods()) {
+      service.addMethod(
+          method.getFullMethodName().equals(original.getFullMethodName()) ? wire : method);
+    }
+    ServerServiceDefinition.Builder definition = ServerServiceDefinition.builder(service.build());
+    for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+      if (!method.getMethodDescriptor().getFullMethodName().equals(original.getFullMethodName())) {
+        definition.addMethod(method);
+      }
+    }
+    definition.addMethod(wire, ServerCalls.asyncUnaryCall(this::lookupRoute));
+    return definition.build();
+  }
+
   @Override
   public void lookupRoute(
       LookupRouteRequest request, StreamObserver<LookupRouteResponse> responses) {
+    lookupRoute(LookupWire.of(request, options), responses);
+  }
+
+  /** LookupRoute on a request read by {@link LookupWire}. */
+  public void lookupRoute(LookupWire request, StreamObserver<LookupRouteResponse> responses) {
     long start = System.nanoTime();
-    Outcome outcome = decide(request, start);
+    Outcome now = decideNow(request, start);
+    if (now != null) {
+      respond(request, responses, start, now);
+      return;
+    }
+    // A deadline applies: the lookup runs elsewhere and the call answers when it completes or at
+    // the deadline, whichever comes first; no thread waits for it.
+    Pending pending = PENDING.get();
+    PENDING.remove();
+    long deadline = pending.deadline();
+    LookupRequest resolved = pending.request();
+    CompletableFuture.supplyAsync(() -> index.lookup(resolved), lookups)
+        .thenApply(decision ->
+            System.nanoTime() >= deadline
+                ? Outcome.of(ReasonCode.TIMEOUT)
+                : new Outcome(decision.reason(), decision))
+        .completeOnTimeout(
+            Outcome.of(ReasonCode.TIMEOUT),
+            Math.max(0, deadline - System.nanoTime()),
+            TimeUnit.NANOSECONDS)
+        .exceptionally(error -> Outcome.of(ReasonCode.NO_HINT))
+        .thenAccept(outcome -> respond(request, responses, start, outcome));
+  }
+
+  private void respond(
+      LookupWire request,
+      StreamObserver<LookupRouteResponse> responses,
+      long start,
+      Outcome outcome) {
     long elapsed = System.nanoTime() - start;
     LookupRouteResponse.Builder response =
         LookupRouteResponse.newBuilder()
@@ -100,12 +167,12 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
                 .setTierValue(score.tier().ordinal()));
       }
       if (decision.consultedIndex()) {
-        response.setAdapterId(request.getAdapterId());
+        response.setAdapterId(request.adapter());
       }
     }
-    boolean probe = IndexPolicy.PROBE_TENANT.equals(request.getTenantId());
+    boolean probe = IndexPolicy.PROBE_TENANT.equals(request.tenant());
     metrics.lookup(
-        request.getModelId(),
+        request.model(),
         outcome.reason(),
         response.getReplicaScoresCount() > 0,
         probe ? 0 : elapsed);
@@ -123,8 +190,13 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
     }
   }
 
-  private Outcome decide(LookupRouteRequest request, long start) {
-    String tenant = request.getTenantId();
+  /**
+   * Decides on the calling thread when it can: every early answer, and the lookup itself when no
+   * deadline applies. Returns null when a lookup must run under a deadline; then {@link
+   * #pendingRequest} and {@link #pendingDeadline} hold it (set and read on the calling thread).
+   */
+  private Outcome decideNow(LookupWire request, long start) {
+    String tenant = request.tenant();
     if (IndexPolicy.PROBE_TENANT.equals(tenant)) {
       return Outcome.of(ReasonCode.NO_HINT);
     }
@@ -134,8 +206,7 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
       return Outcome.of(ReasonCode.TIMEOUT);
     }
     boolean wireChain =
-        request.getBlockHashesCount() > 0
-            && request.getBlockHashesCount() == request.getBlockTokenCountsCount();
+        request.chainCount > 0 && request.chainCount == request.blockTokenCountCount;
     if (namespace.requireChain() && !wireChain) {
       return Outcome.of(ReasonCode.POLICY_REQUIRES_CHAIN);
     }
@@ -147,25 +218,13 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
       RouteDecision decision = index.lookup(resolved);
       return new Outcome(decision.reason(), decision);
     }
-    CompletableFuture<RouteDecision> pending =
-        CompletableFuture.supplyAsync(() -> index.lookup(resolved), lookups);
-    try {
-      RouteDecision decision =
-          pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      if (System.nanoTime() >= deadline) {
-        return Outcome.of(ReasonCode.TIMEOUT);
-      }
-      return new Outcome(decision.reason(), decision);
-    } catch (TimeoutException e) {
-      return Outcome.of(ReasonCode.TIMEOUT);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Outcome.of(ReasonCode.TIMEOUT);
-    } catch (ExecutionException e) {
-      // A lookup never fails a call: the gateway gets no hint and routes as it would anyway.
-      return Outcome.of(ReasonCode.NO_HINT);
-    }
+    PENDING.set(new Pending(resolved, deadline));
+    return null;
   }
+
+  private record Pending(LookupRequest request, long deadline) {}
+
+  private static final ThreadLocal<Pending> PENDING = new ThreadLocal<>();
 
   /** The sooner of the namespace's budget and the caller's deadline, or MAX_VALUE for none. */
   private static long deadline(NamespacePolicy namespace, long start) {
@@ -185,29 +244,27 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
    * token_ids} chained with the server's block size, then {@code prompt_text} (not tokenized here:
    * fail open), then the exact path with no key. Null means fail open with NO_HINT.
    */
-  private LookupRequest resolve(LookupRouteRequest request, NamespacePolicy namespace) {
-    String tenant = request.getTenantId();
-    String model = request.getModelId();
-    String scheme = request.getHashScheme();
-    String adapter = request.getAdapterId();
-    boolean chainFields =
-        request.getBlockHashesCount() > 0 || request.getBlockTokenCountsCount() > 0;
-    boolean exactField = !request.getPrefixHash().isEmpty();
+  private LookupRequest resolve(LookupWire request, NamespacePolicy namespace) {
+    if (request.oversized) {
+      return null;
+    }
+    String tenant = request.tenant;
+    String model = request.model;
+    String scheme = request.scheme;
+    String adapter = request.adapter;
+    int ttft = request.hasSlo ? request.ttftMs : 0;
+    boolean chainFields = request.chainCount > 0 || request.blockTokenCountCount > 0;
+    boolean exactField = request.hasPrefixHash;
     boolean chainUsable = chainFields && namespace.enableChainMatching();
     if (chainUsable || exactField) {
       long[] keys = new long[0];
       int[] counts = new int[0];
       if (chainUsable) {
-        if (request.getBlockHashesCount() != request.getBlockTokenCountsCount()
-            || request.getBlockHashesCount() > options.maxChainBlocks()) {
+        if (request.chainCount != request.blockTokenCountCount) {
           return null;
         }
-        keys = new long[request.getBlockHashesCount()];
-        counts = new int[keys.length];
-        for (int i = 0; i < keys.length; i++) {
-          keys[i] = WireKeys.key(request.getBlockHashes(i));
-          counts[i] = request.getBlockTokenCounts(i);
-        }
+        keys = request.chainKeys();
+        counts = request.blockTokenCounts();
       }
       return new LookupRequest(
           tenant,
@@ -216,19 +273,13 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
           adapter,
           keys,
           counts,
-          exactField ? WireKeys.key(request.getPrefixHash()) : 0,
+          exactField ? request.prefixKey : 0,
           exactField,
-          request.getPrefixTokenCount(),
-          request.hasSlo() ? request.getSlo().getTtftMs() : 0);
+          request.prefixTokenCount,
+          ttft);
     }
-    if (request.getTokenIdsCount() > 0) {
-      if (request.getTokenIdsCount() > options.maxTokens()) {
-        return null;
-      }
-      int[] tokens = new int[request.getTokenIdsCount()];
-      for (int i = 0; i < tokens.length; i++) {
-        tokens[i] = request.getTokenIds(i);
-      }
+    if (request.tokenCount > 0) {
+      int[] tokens = request.tokenIds();
       int blockSize = options.blockSize();
       long[] keys = new long[IcXxh3.fullBlocks(tokens.length, blockSize)];
       if (keys.length == 0) {
@@ -249,9 +300,9 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
           keys[keys.length - 1],
           true,
           keys.length * blockSize,
-          request.hasSlo() ? request.getSlo().getTtftMs() : 0);
+          ttft);
     }
-    if (!request.getPromptText().isEmpty() || chainFields) {
+    if (request.hasPromptText || chainFields) {
       // No tokenizer in this build; a chain with chain matching off and nothing else to go on.
       return null;
     }
@@ -264,8 +315,8 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
         new int[0],
         0,
         false,
-        request.getPrefixTokenCount(),
-        request.hasSlo() ? request.getSlo().getTtftMs() : 0);
+        request.prefixTokenCount,
+        ttft);
   }
 
   // ------------------------------------------------------------------ producers

@@ -56,8 +56,7 @@ public final class ServerMetrics implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final ConcurrentHashMap<String, String> modelLabels = new ConcurrentHashMap<>();
   private final AtomicInteger labelled = new AtomicInteger();
-  private final ConcurrentHashMap<String, Counter> calls = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Timer> latencies = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ModelSeries> lookupSeries = new ConcurrentHashMap<>();
   private final AtomicInteger up = new AtomicInteger();
   private final AtomicInteger tls = new AtomicInteger();
   private final MultiGauge indexEntries;
@@ -107,28 +106,48 @@ public final class ServerMetrics implements AutoCloseable {
 
   /** One LookupRoute: exactly one call counted, its latency observed. */
   public void lookup(String model, ReasonCode reason, boolean hintUsed, long nanos) {
-    String label = modelLabel(model);
-    String key = label + '\u0000' + reason.name() + '\u0000' + hintUsed;
-    calls
-        .computeIfAbsent(
-            key,
-            k ->
-                Counter.builder("inferencecache.lookup.route.calls")
-                    .description(
-                        "LookupRoute calls by model, reason code and whether a hint was given")
-                    .tags("model", label, "reason_code", reason.wire(), "hint_used", "" + hintUsed)
-                    .register(registry))
-        .increment();
-    latencies
-        .computeIfAbsent(
-            label,
-            l ->
-                Timer.builder("inferencecache.lookup.route.latency")
-                    .description("LookupRoute latency")
-                    .tags("model", l)
-                    .serviceLevelObjectives(LATENCY_BUCKETS)
-                    .register(registry))
-        .record(nanos, TimeUnit.NANOSECONDS);
+    ModelSeries series = lookupSeries.get(model);
+    if (series == null) {
+      String label = modelLabel(model);
+      series = lookupSeries.computeIfAbsent(label, ModelSeries::new);
+      if (label.equals(model)) {
+        lookupSeries.putIfAbsent(model, series);
+      }
+    }
+    series.record(reason, hintUsed, nanos);
+  }
+
+  /** One model label's call counters (by reason and hint) and latency timer, made on first use. */
+  private final class ModelSeries {
+    private final String label;
+    private final Counter[] calls = new Counter[ReasonCode.values().length * 2];
+    private final Timer latency;
+
+    ModelSeries(String label) {
+      this.label = label;
+      this.latency =
+          Timer.builder("inferencecache.lookup.route.latency")
+              .description("LookupRoute latency")
+              .tags("model", label)
+              .serviceLevelObjectives(LATENCY_BUCKETS)
+              .register(registry);
+    }
+
+    void record(ReasonCode reason, boolean hintUsed, long nanos) {
+      int at = reason.ordinal() * 2 + (hintUsed ? 1 : 0);
+      Counter counter = calls[at];
+      if (counter == null) {
+        // Micrometer returns the same counter for the same name and tags: a race is harmless.
+        counter =
+            Counter.builder("inferencecache.lookup.route.calls")
+                .description("LookupRoute calls by model, reason code and whether a hint was given")
+                .tags("model", label, "reason_code", reason.wire(), "hint_used", "" + hintUsed)
+                .register(registry);
+        calls[at] = counter;
+      }
+      counter.increment();
+      latency.record(nanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   /** Registers the index's counters and per-model key gauge. */

@@ -1,0 +1,369 @@
+package io.inferencecache.bench;
+
+import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.inferencecache.core.fingerprint.IcXxh3;
+import io.inferencecache.proto.v1alpha1.Ack;
+import io.inferencecache.proto.v1alpha1.CacheStateUpdate;
+import io.inferencecache.proto.v1alpha1.InferenceCacheGrpc;
+import io.inferencecache.proto.v1alpha1.LookupRouteRequest;
+import io.inferencecache.proto.v1alpha1.LookupRouteResponse;
+import io.inferencecache.proto.v1alpha1.PrefixEntry;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The LookupRoute load generator: populates a server with chains over a key space, then drives
+ * LookupRoute — at a concurrency (closed loop) or at a rate (open loop, latency measured from each
+ * call's intended start, so a stall is not hidden) — and reports throughput and latency
+ * percentiles. The same load can be run against the standard gRPC health {@code Check}: the
+ * transport's own cost, the baseline lookups are compared with.
+ */
+public final class LookupLoad {
+
+  /** What to call. */
+  public enum Target {
+    LOOKUP,
+    HEALTH
+  }
+
+  /**
+   * @param server gRPC target, {@code host:port}
+   * @param target LookupRoute or the health Check
+   * @param concurrency calls in flight (closed loop), or at most in flight (open loop)
+   * @param rate calls per second for an open loop; 0 for a closed loop at {@code concurrency}
+   * @param duration how long to measure, after {@code warmup}
+   * @param chainBlocks blocks per lookup chain
+   * @param entries (key, replica) entries to populate; 0 to use what the server holds
+   * @param replicas replicas the populated chains spread over
+   */
+  public record Options(
+      String server,
+      Target target,
+      int concurrency,
+      int rate,
+      Duration duration,
+      Duration warmup,
+      int chainBlocks,
+      long entries,
+      int replicas,
+      long seed) {
+    public Options {
+      Objects.requireNonNull(server, "server");
+      if (concurrency < 1 || rate < 0 || chainBlocks < 1 || entries < 0 || replicas < 1) {
+        throw new IllegalArgumentException(
+            "concurrency, chain blocks and replicas must be positive; rate and entries not negative");
+      }
+      if (duration.isNegative() || duration.isZero() || warmup.isNegative()) {
+        throw new IllegalArgumentException("duration must be positive and warm-up not negative");
+      }
+    }
+  }
+
+  /** What was measured. */
+  public record Result(
+      Target target,
+      int concurrency,
+      int rate,
+      long calls,
+      long errors,
+      double callsPerSecond,
+      double p50Micros,
+      double p90Micros,
+      double p99Micros,
+      double p999Micros,
+      double maxMicros,
+      Map<String, Long> reasons) {}
+
+  private static final String TENANT = "load";
+  private static final String MODEL = "load-model";
+  private static final String SCHEME = "vllm";
+
+  private LookupLoad() {}
+
+  /** Populates (when asked), warms up, measures. */
+  public static Result run(Options options) throws Exception {
+    ManagedChannel channel =
+        NettyChannelBuilder.forTarget(options.server())
+            .usePlaintext()
+            // Callbacks only record a latency: no hand-off to another thread.
+            .directExecutor()
+            .maxInboundMessageSize(16 << 20)
+            .build();
+    try {
+      int chains = (int) Math.max(1, options.entries() / options.chainBlocks());
+      if (options.entries() > 0) {
+        populate(channel, options, chains);
+      }
+      LookupRouteRequest[] requests = requests(options, chains);
+      HealthCheckRequest health = HealthCheckRequest.getDefaultInstance();
+      Driver driver = new Driver(channel, options, requests, health);
+      driver.run(options.warmup(), false);
+      return driver.run(options.duration(), true);
+    } finally {
+      channel.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Reports {@code chains} chains of {@code chainBlocks} random keys, each held by one replica,
+   * over ReportCacheState streams.
+   */
+  private static void populate(ManagedChannel channel, Options options, int chains)
+      throws Exception {
+    InferenceCacheGrpc.InferenceCacheStub stub = InferenceCacheGrpc.newStub(channel);
+    int perUpdate = Math.max(1, 4096 / options.chainBlocks());
+    int chain = 0;
+    while (chain < chains) {
+      CompletableFuture<Ack> ack = new CompletableFuture<>();
+      StreamObserver<CacheStateUpdate> stream = stub.reportCacheState(new AckObserver(ack));
+      for (int u = 0; u < 64 && chain < chains; u++) {
+        String replica = "replica-" + (chain % options.replicas());
+        CacheStateUpdate.Builder update =
+            CacheStateUpdate.newBuilder()
+                .setTenantId(TENANT)
+                .setModelId(MODEL)
+                .setHashScheme(SCHEME)
+                .setReplicaId(replica);
+        for (int c = 0; c < perUpdate && chain < chains; c++, chain++) {
+          if (!("replica-" + (chain % options.replicas())).equals(replica)) {
+            break;
+          }
+          long[] keys = chainKeys(options.seed(), chain, options.chainBlocks());
+          for (int b = 0; b < keys.length; b++) {
+            update.addPrefixes(
+                PrefixEntry.newBuilder()
+                    .setPrefixHash(ByteString.copyFrom(IcXxh3.toWire(keys[b])))
+                    .setTokenCount(16 * (b + 1)));
+          }
+        }
+        stream.onNext(update.build());
+      }
+      stream.onCompleted();
+      ack.get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private static LookupRouteRequest[] requests(Options options, int chains) {
+    SplittableRandom random = new SplittableRandom(options.seed() + 1);
+    LookupRouteRequest[] requests = new LookupRouteRequest[Math.min(4096, chains)];
+    for (int i = 0; i < requests.length; i++) {
+      long[] keys = chainKeys(options.seed(), random.nextInt(chains), options.chainBlocks());
+      LookupRouteRequest.Builder request =
+          LookupRouteRequest.newBuilder()
+              .setTenantId(TENANT)
+              .setModelId(MODEL)
+              .setHashScheme(SCHEME);
+      for (long key : keys) {
+        request.addBlockHashes(ByteString.copyFrom(IcXxh3.toWire(key))).addBlockTokenCounts(16);
+      }
+      requests[i] = request.build();
+    }
+    return requests;
+  }
+
+  /** The keys of chain {@code chain}: SplitMix64 outputs, the same in every run with one seed. */
+  static long[] chainKeys(long seed, int chain, int blocks) {
+    long[] keys = new long[blocks];
+    for (int b = 0; b < blocks; b++) {
+      long z = seed * 0x632BE59BD9B4E019L + ((long) chain * blocks + b + 1) * 0x9E3779B97F4A7C15L;
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      keys[b] = z ^ (z >>> 31);
+    }
+    return keys;
+  }
+
+  /** Issues calls and records their latencies. */
+  private static final class Driver {
+    private final Options options;
+    private final ManagedChannel channel;
+    private final MethodDescriptor<LookupRouteRequest, LookupRouteResponse> lookupMethod;
+    private final HealthGrpc.HealthStub health;
+    private final LookupRouteRequest[] requests;
+    private final HealthCheckRequest check;
+    private final Semaphore inFlight;
+    private final Recorder recorder = new Recorder(3_600_000_000L, 3);
+    private final AtomicLong errors = new AtomicLong();
+    private final AtomicLong completed = new AtomicLong();
+    private final Map<String, AtomicLong> reasons = new ConcurrentHashMap<>();
+
+    Driver(
+        ManagedChannel channel,
+        Options options,
+        LookupRouteRequest[] requests,
+        HealthCheckRequest check) {
+      this.options = options;
+      this.channel = channel;
+      this.lookupMethod =
+          InferenceCacheGrpc.getLookupRouteMethod().toBuilder(
+                  new PreEncoded(requests),
+                  ProtoUtils.marshaller(LookupRouteResponse.getDefaultInstance()))
+              .build();
+      this.health = HealthGrpc.newStub(channel);
+      this.requests = requests;
+      this.check = check;
+      this.inFlight = new Semaphore(options.concurrency());
+    }
+
+    Result run(Duration duration, boolean measure) throws InterruptedException {
+      recorder.reset();
+      errors.set(0);
+      completed.set(0);
+      reasons.clear();
+      long start = System.nanoTime();
+      long end = start + duration.toNanos();
+      long issued = 0;
+      double interval = options.rate() > 0 ? 1e9 / options.rate() : 0;
+      while (true) {
+        long intended;
+        if (interval > 0) {
+          intended = start + (long) (issued * interval);
+          if (intended >= end) {
+            break;
+          }
+          long wait = intended - System.nanoTime();
+          if (wait > 20_000) {
+            LockSupport.parkNanos(wait);
+          }
+        } else {
+          intended = System.nanoTime();
+          if (intended >= end) {
+            break;
+          }
+        }
+        inFlight.acquire();
+        long sent = interval > 0 ? intended : System.nanoTime();
+        call(requests[(int) (issued % requests.length)], sent);
+        issued++;
+      }
+      inFlight.acquire(options.concurrency());
+      inFlight.release(options.concurrency());
+      double seconds = (System.nanoTime() - start) / 1e9;
+      var histogram = recorder.getIntervalHistogram();
+      Map<String, Long> mix = new TreeMap<>();
+      reasons.forEach((k, v) -> mix.put(k, v.get()));
+      return new Result(
+          options.target(),
+          options.concurrency(),
+          options.rate(),
+          completed.get(),
+          errors.get(),
+          completed.get() / seconds,
+          histogram.getValueAtPercentile(50) / 1e3,
+          histogram.getValueAtPercentile(90) / 1e3,
+          histogram.getValueAtPercentile(99) / 1e3,
+          histogram.getValueAtPercentile(99.9) / 1e3,
+          histogram.getMaxValue() / 1e3,
+          mix);
+    }
+
+    private void call(LookupRouteRequest request, long sent) {
+      if (options.target() == Target.HEALTH) {
+        health.check(check, new Observer<HealthCheckResponse>(sent, r -> "SERVING"));
+      } else {
+        ClientCalls.asyncUnaryCall(
+            channel.newCall(lookupMethod, CallOptions.DEFAULT),
+            request,
+            new Observer<LookupRouteResponse>(sent, LookupRouteResponse::getReasonCode));
+      }
+    }
+
+    private final class Observer<T> implements StreamObserver<T> {
+      private final long sent;
+      private final java.util.function.Function<T, String> reason;
+
+      Observer(long sent, java.util.function.Function<T, String> reason) {
+        this.sent = sent;
+        this.reason = reason;
+      }
+
+      @Override
+      public void onNext(T value) {
+        recorder.recordValue(Math.max(0, System.nanoTime() - sent));
+        completed.incrementAndGet();
+        reasons.computeIfAbsent(reason.apply(value), k -> new AtomicLong()).incrementAndGet();
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        errors.incrementAndGet();
+        inFlight.release();
+      }
+
+      @Override
+      public void onCompleted() {
+        inFlight.release();
+      }
+    }
+  }
+
+  /**
+   * Sends the pre-built requests' bytes, encoded once: what the load generator measures is the
+   * server and the transport, not the generator re-encoding the same 64 hashes on every call.
+   */
+  private static final class PreEncoded implements MethodDescriptor.Marshaller<LookupRouteRequest> {
+    private final IdentityHashMap<LookupRouteRequest, byte[]> encoded = new IdentityHashMap<>();
+
+    PreEncoded(LookupRouteRequest[] requests) {
+      for (LookupRouteRequest request : requests) {
+        encoded.put(request, request.toByteArray());
+      }
+    }
+
+    @Override
+    public InputStream stream(LookupRouteRequest value) {
+      byte[] bytes = encoded.get(value);
+      return new ByteArrayInputStream(bytes != null ? bytes : value.toByteArray());
+    }
+
+    @Override
+    public LookupRouteRequest parse(InputStream stream) {
+      throw new UnsupportedOperationException("the load generator only sends requests");
+    }
+  }
+
+  private static final class AckObserver implements StreamObserver<Ack> {
+    private final CompletableFuture<Ack> ack;
+
+    AckObserver(CompletableFuture<Ack> ack) {
+      this.ack = ack;
+    }
+
+    @Override
+    public void onNext(Ack value) {
+      ack.complete(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      ack.completeExceptionally(t);
+    }
+
+    @Override
+    public void onCompleted() {}
+  }
+}

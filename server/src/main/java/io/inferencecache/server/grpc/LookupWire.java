@@ -1,0 +1,300 @@
+package io.inferencecache.server.grpc;
+
+import com.dynatrace.hash4j.hashing.Hasher64;
+import com.dynatrace.hash4j.hashing.Hashing;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.inferencecache.proto.v1alpha1.LookupRouteRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A {@code LookupRouteRequest} read straight from its protobuf bytes into what a lookup needs:
+ * strings, and block hashes as 64-bit index keys in a {@code long[]} (8-byte hashes read
+ * big-endian, others folded as {@link io.inferencecache.server.WireKeys} does) instead of one
+ * {@code ByteString} per block. The wire format is protobuf's; fields this server does not know are
+ * skipped. Bounds come from {@link LookupOptions}: past them the arrays stop growing and the
+ * request is marked oversized (it fails open), so an untrusted count never drives allocation.
+ */
+public final class LookupWire {
+
+  private static final Hasher64 FOLD = Hashing.xxh3_64(0x1C0DE_5EEDL);
+
+  String model = "";
+  String tenant = "";
+  String scheme = "";
+  String adapter = "";
+  boolean hasPrefixHash;
+  long prefixKey;
+  int prefixTokenCount;
+  int ttftMs;
+  boolean hasSlo;
+  long[] chainKeys = new long[0];
+  int chainCount;
+  int[] blockTokenCounts = new int[0];
+  int blockTokenCountCount;
+  int[] tokenIds = new int[0];
+  int tokenCount;
+  boolean hasPromptText;
+  boolean oversized;
+
+  /** The request as the generated class would have it, for tests and diagnostics. */
+  public static LookupWire of(LookupRouteRequest request, LookupOptions limits) {
+    try {
+      return parse(request.toByteArray(), limits);
+    } catch (IOException e) {
+      throw new IllegalStateException("a request the protobuf runtime wrote did not parse", e);
+    }
+  }
+
+  public String model() {
+    return model;
+  }
+
+  public String tenant() {
+    return tenant;
+  }
+
+  public String scheme() {
+    return scheme;
+  }
+
+  public String adapter() {
+    return adapter;
+  }
+
+  public long[] chainKeys() {
+    return Arrays.copyOf(chainKeys, chainCount);
+  }
+
+  public int[] blockTokenCounts() {
+    return Arrays.copyOf(blockTokenCounts, blockTokenCountCount);
+  }
+
+  public int[] tokenIds() {
+    return Arrays.copyOf(tokenIds, tokenCount);
+  }
+
+  public boolean oversized() {
+    return oversized;
+  }
+
+  public boolean hasPrefixHash() {
+    return hasPrefixHash;
+  }
+
+  public long prefixKey() {
+    return prefixKey;
+  }
+
+  /** Parses protobuf bytes; malformed bytes are an {@link IOException}. */
+  public static LookupWire parse(byte[] bytes, LookupOptions limits) throws IOException {
+    LookupWire wire = new LookupWire();
+    Reader in = new Reader(bytes, 0, bytes.length);
+    while (in.more()) {
+      long tag = in.varint();
+      int field = (int) (tag >>> 3);
+      int type = (int) (tag & 7);
+      switch (field) {
+        case 1 -> wire.model = in.string(type);
+        case 2 -> wire.tenant = in.string(type);
+        case 3 -> {
+          int length = in.length(type);
+          wire.hasPrefixHash = length > 0;
+          wire.prefixKey = key(bytes, in.at, length);
+          in.at += length;
+        }
+        case 4 -> wire.prefixTokenCount = (int) in.varint(type);
+        case 5 -> wire.scheme = in.string(type);
+        case 6 -> {
+          int length = in.length(type);
+          wire.hasSlo = true;
+          Reader slo = new Reader(bytes, in.at, in.at + length);
+          while (slo.more()) {
+            long sloTag = slo.varint();
+            if (sloTag >>> 3 == 1) {
+              wire.ttftMs = (int) slo.varint((int) (sloTag & 7));
+            } else {
+              slo.skip((int) (sloTag & 7));
+            }
+          }
+          in.at += length;
+        }
+        case 7 -> {
+          int length = in.length(type);
+          if (wire.chainCount >= limits.maxChainBlocks()) {
+            wire.oversized = true;
+          } else {
+            if (wire.chainCount == wire.chainKeys.length) {
+              wire.chainKeys = Arrays.copyOf(wire.chainKeys, Math.max(16, wire.chainCount * 2));
+            }
+            wire.chainKeys[wire.chainCount++] = key(bytes, in.at, length);
+          }
+          in.at += length;
+        }
+        case 8 -> wire.readInts(in, type, true, limits.maxChainBlocks());
+        case 9 -> wire.readInts(in, type, false, limits.maxTokens());
+        case 10 -> {
+          int length = in.length(type);
+          wire.hasPromptText = length > 0;
+          in.at += length;
+        }
+        case 11 -> wire.adapter = in.string(type);
+        default -> in.skip(type);
+      }
+    }
+    return wire;
+  }
+
+  /** Reads a repeated int32 (counts) or uint32 (tokens) field, packed or not, up to a bound. */
+  private void readInts(Reader in, int type, boolean counts, int bound) throws IOException {
+    if (type == 2) {
+      int length = in.length(type);
+      Reader packed = new Reader(in.bytes, in.at, in.at + length);
+      while (packed.more()) {
+        addInt((int) packed.varint(), counts, bound);
+      }
+      in.at += length;
+    } else {
+      addInt((int) in.varint(type), counts, bound);
+    }
+  }
+
+  private void addInt(int value, boolean counts, int bound) {
+    if (counts) {
+      if (blockTokenCountCount >= bound) {
+        oversized = true;
+        return;
+      }
+      if (blockTokenCountCount == blockTokenCounts.length) {
+        blockTokenCounts = Arrays.copyOf(blockTokenCounts, Math.max(16, blockTokenCountCount * 2));
+      }
+      blockTokenCounts[blockTokenCountCount++] = value;
+    } else {
+      if (tokenCount >= bound) {
+        oversized = true;
+        return;
+      }
+      if (tokenCount == tokenIds.length) {
+        tokenIds = Arrays.copyOf(tokenIds, Math.max(64, tokenCount * 2));
+      }
+      tokenIds[tokenCount++] = value;
+    }
+  }
+
+  /** The index key of the hash at {@code bytes[at, at + length)}, as WireKeys computes it. */
+  static long key(byte[] bytes, int at, int length) {
+    if (length == 8) {
+      long key = 0;
+      for (int i = 0; i < 8; i++) {
+        key = (key << 8) | (bytes[at + i] & 0xFF);
+      }
+      return key;
+    }
+    return FOLD.hashBytesToLong(bytes, at, length);
+  }
+
+  /** Protobuf wire primitives over a byte range, every length checked against what is left. */
+  private static final class Reader {
+    final byte[] bytes;
+    int at;
+    final int end;
+
+    Reader(byte[] bytes, int at, int end) {
+      this.bytes = bytes;
+      this.at = at;
+      this.end = end;
+    }
+
+    boolean more() {
+      return at < end;
+    }
+
+    long varint() throws IOException {
+      long value = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        if (at >= end) {
+          throw new IOException("truncated varint");
+        }
+        byte b = bytes[at++];
+        value |= (long) (b & 0x7F) << shift;
+        if (b >= 0) {
+          return value;
+        }
+      }
+      throw new IOException("varint longer than 10 bytes");
+    }
+
+    long varint(int type) throws IOException {
+      if (type != 0) {
+        throw new IOException("expected a varint, got wire type " + type);
+      }
+      return varint();
+    }
+
+    int length(int type) throws IOException {
+      if (type != 2) {
+        throw new IOException("expected a length-delimited field, got wire type " + type);
+      }
+      long length = varint();
+      if (length < 0 || length > end - at) {
+        throw new IOException("length " + length + " runs past the message");
+      }
+      return (int) length;
+    }
+
+    String string(int type) throws IOException {
+      int length = length(type);
+      String value = new String(bytes, at, length, StandardCharsets.UTF_8);
+      at += length;
+      return value;
+    }
+
+    void skip(int type) throws IOException {
+      switch (type) {
+        case 0 -> varint();
+        case 1 -> advance(8);
+        case 2 -> advance(length(2));
+        case 5 -> advance(4);
+        default -> throw new IOException("unsupported wire type " + type);
+      }
+    }
+
+    private void advance(int n) throws IOException {
+      if (n > end - at) {
+        throw new IOException("field runs past the message");
+      }
+      at += n;
+    }
+  }
+
+  /** Reads requests with {@link #parse}; writes them with the generated code (tests only). */
+  static MethodDescriptor.Marshaller<LookupWire> marshaller(LookupOptions limits, int maxBytes) {
+    return new MethodDescriptor.Marshaller<>() {
+      @Override
+      public InputStream stream(LookupWire value) {
+        throw new UnsupportedOperationException("the server only reads LookupRoute requests");
+      }
+
+      @Override
+      public LookupWire parse(InputStream stream) {
+        try {
+          byte[] bytes = stream.readNBytes(maxBytes + 1);
+          if (bytes.length > maxBytes) {
+            throw Status.RESOURCE_EXHAUSTED
+                .withDescription("LookupRoute request larger than " + maxBytes + " bytes")
+                .asRuntimeException();
+          }
+          return LookupWire.parse(bytes, limits);
+        } catch (IOException e) {
+          throw Status.INTERNAL
+              .withDescription("invalid LookupRoute request: " + e.getMessage())
+              .withCause(e)
+              .asRuntimeException();
+        }
+      }
+    };
+  }
+}
