@@ -5,6 +5,7 @@ import io.inferencecache.server.InferenceCacheServer;
 import io.inferencecache.server.ServerOptions;
 import io.inferencecache.server.grpc.LookupOptions;
 import io.inferencecache.server.ingest.EngineSource;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Spec;
           + " /metrics over HTTP, and direct ingest of engines' KV events.",
       "",
       "Not yet in this build: the control listener (/snapshot, /policy, /probe) with its"
-          + " TokenReview auth, and gRPC TLS."
+          + " TokenReview auth."
     })
 public final class ServerCommand implements Callable<Integer> {
 
@@ -95,6 +96,28 @@ public final class ServerCommand implements Callable<Integer> {
       description = "How long shutdown waits for in-flight calls (default: ${DEFAULT-VALUE}).")
   Duration drain;
 
+  @Option(
+      names = "--tls-cert-file",
+      description = "PEM certificate chain: with --tls-key-file, gRPC is served over TLS.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key-file", description = "PEM PKCS#8 private key of --tls-cert-file.")
+  Path tlsKey;
+
+  @Option(
+      names = "--mtls-client-ca-file",
+      description = "PEM CA bundle: clients must present a certificate it signed (mutual TLS).")
+  Path clientCa;
+
+  @Option(
+      names = "--tls-reload-interval",
+      defaultValue = "10s",
+      converter = GoDurationConverter.class,
+      description =
+          "How often the TLS files are checked for renewal (default: ${DEFAULT-VALUE}); a renewal"
+              + " that does not load keeps the previous pair.")
+  Duration tlsReload;
+
   @Override
   public Integer call() throws Exception {
     ServerOptions options = options();
@@ -124,6 +147,14 @@ public final class ServerCommand implements Callable<Integer> {
       for (String engine : engines) {
         sources.add(EngineSource.parse(engine));
       }
+      if ((tlsCert == null) != (tlsKey == null)) {
+        throw new IllegalArgumentException(
+            "--tls-cert-file and --tls-key-file go together: give both for TLS, or neither");
+      }
+      if (clientCa != null && tlsCert == null) {
+        throw new IllegalArgumentException(
+            "--mtls-client-ca-file needs --tls-cert-file and --tls-key-file");
+      }
       ServerOptions defaults = ServerOptions.defaults();
       return new ServerOptions(
           ServerOptions.bindAddress("--grpc-bind-address", grpcBind),
@@ -135,7 +166,8 @@ public final class ServerCommand implements Callable<Integer> {
           maxMessageBytes,
           defaults.sweepInterval(),
           defaults.sweepBudget(),
-          drain);
+          drain,
+          tlsCert == null ? null : new ServerOptions.Tls(tlsCert, tlsKey, clientCa, tlsReload));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

@@ -177,5 +177,9 @@ class SidecarCommandsTest {
         .contains("unknown key 'colour'");
     assertThat(CommandRun.of("server", "--engine-block-size", "0").err())
         .contains("must be positive");
+    assertThat(CommandRun.of("server", "--tls-cert-file", "tls.crt").err())
+        .contains("--tls-cert-file and --tls-key-file go together");
+    assertThat(CommandRun.of("server", "--mtls-client-ca-file", "ca.pem").err())
+        .contains("--mtls-client-ca-file needs --tls-cert-file and --tls-key-file");
   }
 }

@@ -3,9 +3,15 @@ package io.inferencecache.server;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.util.AdvancedTlsX509KeyManager;
+import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.inferencecache.index.PrefixIndex;
 import io.inferencecache.server.grpc.InferenceCacheService;
 import io.inferencecache.server.ingest.DirectIngest;
@@ -15,6 +21,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.InstantSource;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +50,7 @@ public final class InferenceCacheServer implements AutoCloseable {
   private final Server grpc;
   private final HttpServer http;
   private volatile boolean started;
+  private final java.util.List<Runnable> reloaders = new java.util.ArrayList<>();
 
   private InferenceCacheServer(ServerOptions options) throws IOException {
     this.options = options;
@@ -60,8 +68,14 @@ public final class InferenceCacheServer implements AutoCloseable {
         "Longest time since any directly followed engine's last message",
         ingest,
         DirectIngest::maxLagSeconds);
+    this.sweeper =
+        Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "index-sweep");
+          t.setDaemon(true);
+          return t;
+        });
     this.grpc =
-        NettyServerBuilder.forAddress(options.grpc())
+        grpcBuilder(options)
             // Every handler returns without blocking: run them on the transport threads, no
             // hand-off per call.
             .directExecutor()
@@ -86,12 +100,93 @@ public final class InferenceCacheServer implements AutoCloseable {
           metrics.refreshIndexEntries(index);
           respond(exchange, 200, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
         });
-    this.sweeper =
-        Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "index-sweep");
-          t.setDaemon(true);
-          return t;
-        });
+  }
+
+  /**
+   * Plaintext, or TLS whose key pair (and client CA, for mTLS) is re-read when the files change: a
+   * renewed certificate is served without a restart, and a bad renewal keeps the last good pair.
+   */
+  private NettyServerBuilder grpcBuilder(ServerOptions options) throws IOException {
+    ServerOptions.Tls tls = options.tls();
+    if (tls == null) {
+      return NettyServerBuilder.forAddress(options.grpc());
+    }
+    long reload = tls.reloadInterval().toMillis();
+    try {
+      AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
+      keys.updateIdentityCredentials(tls.certificate().toFile(), tls.key().toFile());
+      KeyPairReloader reloader = new KeyPairReloader(keys, tls.certificate(), tls.key());
+      sweeper.scheduleWithFixedDelay(reloader, reload, reload, TimeUnit.MILLISECONDS);
+      // The JDK's TLS engine asks the key manager at every handshake; OpenSSL's caches the key
+      // material, which would pin the first certificate.
+      SslContextBuilder ssl =
+          GrpcSslContexts.configure(SslContextBuilder.forServer(keys), SslProvider.JDK);
+      if (tls.clientCa() != null) {
+        AdvancedTlsX509TrustManager clients =
+            AdvancedTlsX509TrustManager.newBuilder()
+                .setVerification(
+                    AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION)
+                .build();
+        reloaders.add(
+            clients.updateTrustCredentials(
+                    tls.clientCa().toFile(), reload, TimeUnit.MILLISECONDS, sweeper)
+                ::close);
+        ssl.trustManager(clients).clientAuth(ClientAuth.REQUIRE);
+      }
+      metrics.tlsEnabled(true);
+      return NettyServerBuilder.forAddress(options.grpc()).sslContext(ssl.build());
+    } catch (GeneralSecurityException e) {
+      throw new IOException(
+          "cannot use the TLS files "
+              + tls.certificate()
+              + " and "
+              + tls.key()
+              + (tls.clientCa() == null ? "" : " with client CA " + tls.clientCa())
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Re-reads the key pair when either file's modification time moves; a pair that does not load (a
+   * half-written renewal, a mismatched key) keeps the last good one and is tried again next time.
+   */
+  private static final class KeyPairReloader implements Runnable {
+    private final AdvancedTlsX509KeyManager keys;
+    private final java.nio.file.Path certificate;
+    private final java.nio.file.Path key;
+    private long certificateTime;
+    private long keyTime;
+
+    KeyPairReloader(
+        AdvancedTlsX509KeyManager keys, java.nio.file.Path certificate, java.nio.file.Path key) {
+      this.keys = keys;
+      this.certificate = certificate;
+      this.key = key;
+      this.certificateTime = certificate.toFile().lastModified();
+      this.keyTime = key.toFile().lastModified();
+    }
+
+    @Override
+    public void run() {
+      long newCertificateTime = certificate.toFile().lastModified();
+      long newKeyTime = key.toFile().lastModified();
+      if (newCertificateTime == certificateTime && newKeyTime == keyTime) {
+        return;
+      }
+      try {
+        keys.updateIdentityCredentials(certificate.toFile(), key.toFile());
+        certificateTime = newCertificateTime;
+        keyTime = newKeyTime;
+        LOG.info("event=grpc_tls_reload certificate={} result=ok", certificate);
+      } catch (IOException | GeneralSecurityException | RuntimeException e) {
+        LOG.warn(
+            "event=grpc_tls_reload certificate={} result=error action=kept_previous error=\"{}\"",
+            certificate,
+            e.toString());
+      }
+    }
   }
 
   /** Builds and starts a server; the caller closes it. */
@@ -113,8 +208,9 @@ public final class InferenceCacheServer implements AutoCloseable {
     server.started = true;
     server.metrics.up(true);
     LOG.info(
-        "event=startup grpc_addr={} grpc_tls=false http_addr={} engines={}",
+        "event=startup grpc_addr={} grpc_tls={} http_addr={} engines={}",
         server.grpcAddress(),
+        options.tls() != null,
         server.httpAddress(),
         options.engines().size());
     return server;
@@ -156,6 +252,7 @@ public final class InferenceCacheServer implements AutoCloseable {
     }
     http.stop(0);
     ingest.close();
+    reloaders.forEach(Runnable::run);
     sweeper.shutdownNow();
     lookups.shutdownNow();
     metrics.up(false);

@@ -5,9 +5,11 @@ import io.inferencecache.index.IndexPolicy;
 import io.inferencecache.server.grpc.LookupOptions;
 import io.inferencecache.server.ingest.EngineSource;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything {@link InferenceCacheServer} needs.
@@ -23,6 +25,7 @@ import java.util.Objects;
  * @param sweepInterval how often the TTL sweep runs
  * @param sweepBudget slots the sweep visits per run
  * @param drain how long shutdown waits for in-flight calls
+ * @param tls gRPC TLS, or null for plaintext (upstream's default)
  */
 public record ServerOptions(
     InetSocketAddress grpc,
@@ -34,7 +37,28 @@ public record ServerOptions(
     int maxMessageBytes,
     Duration sweepInterval,
     int sweepBudget,
-    Duration drain) {
+    Duration drain,
+    @Nullable Tls tls) {
+
+  /**
+   * gRPC TLS from PEM files, reloaded when they change.
+   *
+   * @param certificate the server certificate chain (upstream {@code --tls-cert-file})
+   * @param key its PKCS#8 private key ({@code --tls-key-file})
+   * @param clientCa when set, clients must present a certificate this CA signed (mTLS, {@code
+   *     --mtls-client-ca-file})
+   * @param reloadInterval how often the files are checked for changes; a bad new pair keeps the
+   *     last good one
+   */
+  public record Tls(Path certificate, Path key, @Nullable Path clientCa, Duration reloadInterval) {
+    public Tls {
+      Objects.requireNonNull(certificate, "certificate");
+      Objects.requireNonNull(key, "key");
+      if (reloadInterval.isNegative() || reloadInterval.isZero()) {
+        throw new IllegalArgumentException("TLS reload interval must be positive");
+      }
+    }
+  }
 
   public ServerOptions {
     Objects.requireNonNull(grpc, "grpc");
@@ -64,7 +88,8 @@ public record ServerOptions(
         4 << 20,
         Duration.ofSeconds(1),
         65_536,
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10),
+        null);
   }
 
   public ServerOptions withPorts(InetSocketAddress grpcAddress, InetSocketAddress httpAddress) {
@@ -78,7 +103,8 @@ public record ServerOptions(
         maxMessageBytes,
         sweepInterval,
         sweepBudget,
-        drain);
+        drain,
+        tls);
   }
 
   public ServerOptions withPolicy(IndexPolicy value) {
@@ -92,7 +118,8 @@ public record ServerOptions(
         maxMessageBytes,
         sweepInterval,
         sweepBudget,
-        drain);
+        drain,
+        tls);
   }
 
   public ServerOptions withEngines(List<EngineSource> value) {
@@ -106,7 +133,8 @@ public record ServerOptions(
         maxMessageBytes,
         sweepInterval,
         sweepBudget,
-        drain);
+        drain,
+        tls);
   }
 
   public ServerOptions withLookup(LookupOptions value) {
@@ -120,7 +148,23 @@ public record ServerOptions(
         maxMessageBytes,
         sweepInterval,
         sweepBudget,
-        drain);
+        drain,
+        tls);
+  }
+
+  public ServerOptions withTls(@Nullable Tls value) {
+    return new ServerOptions(
+        grpc,
+        http,
+        lookup,
+        policy,
+        ingest,
+        engines,
+        maxMessageBytes,
+        sweepInterval,
+        sweepBudget,
+        drain,
+        value);
   }
 
   /**
