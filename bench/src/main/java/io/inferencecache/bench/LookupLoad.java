@@ -18,6 +18,7 @@ import io.inferencecache.proto.v1alpha1.InferenceCacheGrpc;
 import io.inferencecache.proto.v1alpha1.LookupRouteRequest;
 import io.inferencecache.proto.v1alpha1.LookupRouteResponse;
 import io.inferencecache.proto.v1alpha1.PrefixEntry;
+import io.inferencecache.subscriber.report.AckObserver;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.time.Duration;
@@ -135,30 +136,24 @@ public final class LookupLoad {
   private static void populate(ManagedChannel channel, Options options, int chains)
       throws Exception {
     InferenceCacheGrpc.InferenceCacheStub stub = InferenceCacheGrpc.newStub(channel);
-    int perUpdate = Math.max(1, 4096 / options.chainBlocks());
     int chain = 0;
     while (chain < chains) {
       CompletableFuture<Ack> ack = new CompletableFuture<>();
       StreamObserver<CacheStateUpdate> stream = stub.reportCacheState(new AckObserver(ack));
-      for (int u = 0; u < 64 && chain < chains; u++) {
-        String replica = "replica-" + (chain % options.replicas());
+      // One update per chain (each chain belongs to one replica), 64 updates per stream.
+      for (int u = 0; u < 64 && chain < chains; u++, chain++) {
         CacheStateUpdate.Builder update =
             CacheStateUpdate.newBuilder()
                 .setTenantId(TENANT)
                 .setModelId(MODEL)
                 .setHashScheme(SCHEME)
-                .setReplicaId(replica);
-        for (int c = 0; c < perUpdate && chain < chains; c++, chain++) {
-          if (!("replica-" + (chain % options.replicas())).equals(replica)) {
-            break;
-          }
-          long[] keys = chainKeys(options.seed(), chain, options.chainBlocks());
-          for (int b = 0; b < keys.length; b++) {
-            update.addPrefixes(
-                PrefixEntry.newBuilder()
-                    .setPrefixHash(ByteString.copyFrom(IcXxh3.toWire(keys[b])))
-                    .setTokenCount(16 * (b + 1)));
-          }
+                .setReplicaId("replica-" + (chain % options.replicas()));
+        long[] keys = chainKeys(options.seed(), chain, options.chainBlocks());
+        for (int b = 0; b < keys.length; b++) {
+          update.addPrefixes(
+              PrefixEntry.newBuilder()
+                  .setPrefixHash(ByteString.copyFrom(IcXxh3.toWire(keys[b])))
+                  .setTokenCount(16 * (b + 1)));
         }
         stream.onNext(update.build());
       }
@@ -344,26 +339,5 @@ public final class LookupLoad {
     public LookupRouteRequest parse(InputStream stream) {
       throw new UnsupportedOperationException("the load generator only sends requests");
     }
-  }
-
-  private static final class AckObserver implements StreamObserver<Ack> {
-    private final CompletableFuture<Ack> ack;
-
-    AckObserver(CompletableFuture<Ack> ack) {
-      this.ack = ack;
-    }
-
-    @Override
-    public void onNext(Ack value) {
-      ack.complete(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      ack.completeExceptionally(t);
-    }
-
-    @Override
-    public void onCompleted() {}
   }
 }

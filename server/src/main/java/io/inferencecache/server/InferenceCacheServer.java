@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,6 @@ public final class InferenceCacheServer implements AutoCloseable {
   private final Server grpc;
   private final HttpServer http;
   private volatile boolean started;
-  private final java.util.List<Runnable> reloaders = new java.util.ArrayList<>();
 
   private InferenceCacheServer(ServerOptions options) throws IOException {
     this.options = options;
@@ -115,24 +115,22 @@ public final class InferenceCacheServer implements AutoCloseable {
     try {
       AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
       keys.updateIdentityCredentials(tls.certificate().toFile(), tls.key().toFile());
-      KeyPairReloader reloader = new KeyPairReloader(keys, tls.certificate(), tls.key());
-      sweeper.scheduleWithFixedDelay(reloader, reload, reload, TimeUnit.MILLISECONDS);
+      AdvancedTlsX509TrustManager clients = null;
       // The JDK's TLS engine asks the key manager at every handshake; OpenSSL's caches the key
       // material, which would pin the first certificate.
       SslContextBuilder ssl =
           GrpcSslContexts.configure(SslContextBuilder.forServer(keys), SslProvider.JDK);
       if (tls.clientCa() != null) {
-        AdvancedTlsX509TrustManager clients =
+        clients =
             AdvancedTlsX509TrustManager.newBuilder()
                 .setVerification(
                     AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION)
                 .build();
-        reloaders.add(
-            clients.updateTrustCredentials(
-                    tls.clientCa().toFile(), reload, TimeUnit.MILLISECONDS, sweeper)
-                ::close);
+        clients.updateTrustCredentials(tls.clientCa().toFile());
         ssl.trustManager(clients).clientAuth(ClientAuth.REQUIRE);
       }
+      sweeper.scheduleWithFixedDelay(
+          new TlsFilesReloader(keys, clients, tls), reload, reload, TimeUnit.MILLISECONDS);
       metrics.tlsEnabled(true);
       return NettyServerBuilder.forAddress(options.grpc()).sslContext(ssl.build());
     } catch (GeneralSecurityException e) {
@@ -149,43 +147,66 @@ public final class InferenceCacheServer implements AutoCloseable {
   }
 
   /**
-   * Re-reads the key pair when either file's modification time moves; a pair that does not load (a
-   * half-written renewal, a mismatched key) keeps the last good one and is tried again next time.
+   * Re-reads the TLS files when a modification time moves: the key pair, and the client CA for
+   * mTLS. Files that do not load (a half-written renewal, a mismatched key) keep the last good
+   * credentials and are tried again next time. (grpc-java's own timed reload did not pick up
+   * renewed files in our tests, so the server watches them itself.)
    */
-  private static final class KeyPairReloader implements Runnable {
+  private static final class TlsFilesReloader implements Runnable {
     private final AdvancedTlsX509KeyManager keys;
-    private final java.nio.file.Path certificate;
-    private final java.nio.file.Path key;
+    private final @Nullable AdvancedTlsX509TrustManager clients;
+    private final ServerOptions.Tls tls;
     private long certificateTime;
     private long keyTime;
+    private long clientsTime;
 
-    KeyPairReloader(
-        AdvancedTlsX509KeyManager keys, java.nio.file.Path certificate, java.nio.file.Path key) {
+    TlsFilesReloader(
+        AdvancedTlsX509KeyManager keys,
+        @Nullable AdvancedTlsX509TrustManager clients,
+        ServerOptions.Tls tls) {
       this.keys = keys;
-      this.certificate = certificate;
-      this.key = key;
-      this.certificateTime = certificate.toFile().lastModified();
-      this.keyTime = key.toFile().lastModified();
+      this.clients = clients;
+      this.tls = tls;
+      this.certificateTime = modified(tls.certificate());
+      this.keyTime = modified(tls.key());
+      this.clientsTime = modified(tls.clientCa());
+    }
+
+    private static long modified(java.nio.file.@Nullable Path file) {
+      return file == null ? 0 : file.toFile().lastModified();
     }
 
     @Override
     public void run() {
-      long newCertificateTime = certificate.toFile().lastModified();
-      long newKeyTime = key.toFile().lastModified();
-      if (newCertificateTime == certificateTime && newKeyTime == keyTime) {
-        return;
+      long newCertificateTime = modified(tls.certificate());
+      long newKeyTime = modified(tls.key());
+      if (newCertificateTime != certificateTime || newKeyTime != keyTime) {
+        try {
+          keys.updateIdentityCredentials(tls.certificate().toFile(), tls.key().toFile());
+          certificateTime = newCertificateTime;
+          keyTime = newKeyTime;
+          LOG.info("event=grpc_tls_reload file={} result=ok", tls.certificate());
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+          failed(tls.certificate(), e);
+        }
       }
-      try {
-        keys.updateIdentityCredentials(certificate.toFile(), key.toFile());
-        certificateTime = newCertificateTime;
-        keyTime = newKeyTime;
-        LOG.info("event=grpc_tls_reload certificate={} result=ok", certificate);
-      } catch (IOException | GeneralSecurityException | RuntimeException e) {
-        LOG.warn(
-            "event=grpc_tls_reload certificate={} result=error action=kept_previous error=\"{}\"",
-            certificate,
-            e.toString());
+      long newClientsTime = modified(tls.clientCa());
+      if (clients != null && newClientsTime != clientsTime) {
+        try {
+          clients.updateTrustCredentials(tls.clientCa().toFile());
+          clientsTime = newClientsTime;
+          LOG.info("event=grpc_tls_reload file={} result=ok", tls.clientCa());
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+          failed(tls.clientCa(), e);
+        }
       }
+    }
+
+    private static void failed(java.nio.file.Path file, Exception e) {
+      LOG.warn(
+          "event=grpc_tls_reload file={} result=error action=kept_previous error=\"{}\"",
+          file,
+          e.toString());
     }
   }
 
@@ -252,7 +273,6 @@ public final class InferenceCacheServer implements AutoCloseable {
     }
     http.stop(0);
     ingest.close();
-    reloaders.forEach(Runnable::run);
     sweeper.shutdownNow();
     lookups.shutdownNow();
     metrics.up(false);

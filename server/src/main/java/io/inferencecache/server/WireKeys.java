@@ -20,13 +20,19 @@ public final class WireKeys {
 
   /** The index key of wire hash {@code hash}; callers skip empty hashes. */
   public static long key(ByteString hash) {
-    if (hash.size() == 8) {
+    byte[] bytes = hash.toByteArray();
+    return key(bytes, 0, bytes.length);
+  }
+
+  /** The index key of the hash at {@code bytes[at, at + length)}, as {@link #key(ByteString)}. */
+  public static long key(byte[] bytes, int at, int length) {
+    if (length == 8) {
       long key = 0;
       for (int i = 0; i < 8; i++) {
-        key = (key << 8) | (hash.byteAt(i) & 0xFF);
+        key = (key << 8) | (bytes[at + i] & 0xFF);
       }
       return key;
     }
-    return FOLD.hashBytesToLong(hash.toByteArray());
+    return FOLD.hashBytesToLong(bytes, at, length);
   }
 }

@@ -15,6 +15,7 @@ import io.inferencecache.proto.v1alpha1.CacheEvent;
 import io.inferencecache.proto.v1alpha1.CacheStateUpdate;
 import io.inferencecache.proto.v1alpha1.InferenceCacheGrpc;
 import io.inferencecache.proto.v1alpha1.ReplicaStats;
+import io.inferencecache.subscriber.report.AckObserver;
 import io.inferencecache.subscriber.report.Forwarder;
 import io.inferencecache.subscriber.report.Outbox;
 import io.inferencecache.subscriber.report.ReportingSink;
@@ -231,23 +232,7 @@ public final class SubscriberApp implements AutoCloseable {
     var requests =
         InferenceCacheGrpc.newStub(channel)
             .withDeadlineAfter(5, TimeUnit.SECONDS)
-            .reportCacheState(
-                new io.grpc.stub.StreamObserver<>() {
-                  @Override
-                  public void onNext(Ack value) {
-                    ack.complete(value);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    ack.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    ack.complete(Ack.newBuilder().setAccepted(true).build());
-                  }
-                });
+            .reportCacheState(new AckObserver(ack));
     requests.onNext(update);
     requests.onCompleted();
     try {

@@ -3,6 +3,7 @@ package io.inferencecache.subscriber;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.inferencecache.core.testing.Pki;
 import io.inferencecache.events.EngineKind;
 import io.inferencecache.events.ingest.IngestOptions;
 import io.inferencecache.events.sim.SimulatedEngine;

@@ -34,8 +34,9 @@ import org.zeromq.ZMQException;
  *       longer holds it, no answer) clears the replica rather than leave it half right;
  *   <li>a number that goes backwards means the engine restarted: the replica is cleared and rebuilt
  *       from the new process's stream (from its ring, when the first batches were missed);
- *   <li>a jump forward across a lost connection cannot be told apart from a restart whose new
- *       process has already passed our sequence, so it is treated as one.
+ *   <li>after a reconnect, and before any gap repair, continuity is proven by asking the ring for
+ *       the last batch applied and comparing its bytes: a restarted engine may already have passed
+ *       our sequence.
  * </ul>
  *
  * <p>One thread per stream applies batches to its {@link ReplicaIngest}; failed sockets are
@@ -315,19 +316,6 @@ public final class EngineEventStream implements AutoCloseable {
         return;
       }
       restart("sequence_backwards", last, sequence, payload);
-    } else if (options.replayEndpoint() == null && disconnectedSinceLast) {
-      counters.increment(IngestCounter.GAPS);
-      counters.increment(IngestCounter.UNREPAIRABLE_GAPS);
-      counters.add(IngestCounter.MISSED_BATCHES, sequence - last - 1);
-      LOG.warn(
-          "event=kv_stream_gap replica={} endpoint={} last_seq={} seq={} reconnected=true"
-              + " replay=none action=cleared",
-          ingest.replica(),
-          options.endpoint(),
-          last,
-          sequence);
-      ingest.reset(0);
-      apply(sequence, payload);
     } else {
       counters.increment(IngestCounter.GAPS);
       Replayed replayed = replay(last + 1, sequence, Mode.CONTINUE);

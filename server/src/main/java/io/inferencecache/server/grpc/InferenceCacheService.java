@@ -112,24 +112,24 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
     return definition.build();
   }
 
-  @Override
-  public void lookupRoute(
-      LookupRouteRequest request, StreamObserver<LookupRouteResponse> responses) {
-    lookupRoute(LookupWire.of(request, options), responses);
-  }
-
   /** LookupRoute on a request read by {@link LookupWire}. */
   public void lookupRoute(LookupWire request, StreamObserver<LookupRouteResponse> responses) {
     long start = System.nanoTime();
-    Outcome now = decideNow(request, start);
-    if (now != null) {
-      respond(request, responses, start, now);
-      return;
+    switch (decideNow(request, start)) {
+      case Outcome outcome -> respond(request, responses, start, outcome);
+      case Pending pending -> respondByDeadline(request, responses, start, pending);
     }
-    // A deadline applies: the lookup runs elsewhere and the call answers when it completes or at
-    // the deadline, whichever comes first; no thread waits for it.
-    Pending pending = PENDING.get();
-    PENDING.remove();
+  }
+
+  /**
+   * A deadline applies: the lookup runs on {@code lookups} and the call answers when it completes
+   * or at the deadline, whichever comes first; no thread waits for it.
+   */
+  private void respondByDeadline(
+      LookupWire request,
+      StreamObserver<LookupRouteResponse> responses,
+      long start,
+      Pending pending) {
     long deadline = pending.deadline();
     LookupRequest resolved = pending.request();
     CompletableFuture.supplyAsync(() -> index.lookup(resolved), lookups)
@@ -184,7 +184,10 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
     }
   }
 
-  private record Outcome(ReasonCode reason, RouteDecision decision) {
+  /** What the calling thread decided: an answer, or a lookup to run under a deadline. */
+  private sealed interface Decided permits Outcome, Pending {}
+
+  private record Outcome(ReasonCode reason, RouteDecision decision) implements Decided {
     static Outcome of(ReasonCode reason) {
       return new Outcome(reason, null);
     }
@@ -192,10 +195,9 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
 
   /**
    * Decides on the calling thread when it can: every early answer, and the lookup itself when no
-   * deadline applies. Returns null when a lookup must run under a deadline; then {@link
-   * #pendingRequest} and {@link #pendingDeadline} hold it (set and read on the calling thread).
+   * deadline applies; otherwise the lookup to run under the deadline.
    */
-  private Outcome decideNow(LookupWire request, long start) {
+  private Decided decideNow(LookupWire request, long start) {
     String tenant = request.tenant();
     if (IndexPolicy.PROBE_TENANT.equals(tenant)) {
       return Outcome.of(ReasonCode.NO_HINT);
@@ -218,13 +220,10 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
       RouteDecision decision = index.lookup(resolved);
       return new Outcome(decision.reason(), decision);
     }
-    PENDING.set(new Pending(resolved, deadline));
-    return null;
+    return new Pending(resolved, deadline);
   }
 
-  private record Pending(LookupRequest request, long deadline) {}
-
-  private static final ThreadLocal<Pending> PENDING = new ThreadLocal<>();
+  private record Pending(LookupRequest request, long deadline) implements Decided {}
 
   /** The sooner of the namespace's budget and the caller's deadline, or MAX_VALUE for none. */
   private static long deadline(NamespacePolicy namespace, long start) {

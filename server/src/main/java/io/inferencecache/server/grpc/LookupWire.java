@@ -1,10 +1,8 @@
 package io.inferencecache.server.grpc;
 
-import com.dynatrace.hash4j.hashing.Hasher64;
-import com.dynatrace.hash4j.hashing.Hashing;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.inferencecache.proto.v1alpha1.LookupRouteRequest;
+import io.inferencecache.server.WireKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,14 +11,12 @@ import java.util.Arrays;
 /**
  * A {@code LookupRouteRequest} read straight from its protobuf bytes into what a lookup needs:
  * strings, and block hashes as 64-bit index keys in a {@code long[]} (8-byte hashes read
- * big-endian, others folded as {@link io.inferencecache.server.WireKeys} does) instead of one
- * {@code ByteString} per block. The wire format is protobuf's; fields this server does not know are
- * skipped. Bounds come from {@link LookupOptions}: past them the arrays stop growing and the
- * request is marked oversized (it fails open), so an untrusted count never drives allocation.
+ * big-endian, others folded as {@link WireKeys} does) instead of one {@code ByteString} per block.
+ * The wire format is protobuf's; fields this server does not know are skipped. Bounds come from
+ * {@link LookupOptions}: past them the arrays stop growing and the request is marked oversized (it
+ * fails open), so an untrusted count never drives allocation.
  */
 public final class LookupWire {
-
-  private static final Hasher64 FOLD = Hashing.xxh3_64(0x1C0DE_5EEDL);
 
   String model = "";
   String tenant = "";
@@ -39,15 +35,6 @@ public final class LookupWire {
   int tokenCount;
   boolean hasPromptText;
   boolean oversized;
-
-  /** The request as the generated class would have it, for tests and diagnostics. */
-  public static LookupWire of(LookupRouteRequest request, LookupOptions limits) {
-    try {
-      return parse(request.toByteArray(), limits);
-    } catch (IOException e) {
-      throw new IllegalStateException("a request the protobuf runtime wrote did not parse", e);
-    }
-  }
 
   public String model() {
     return model;
@@ -103,7 +90,7 @@ public final class LookupWire {
         case 3 -> {
           int length = in.length(type);
           wire.hasPrefixHash = length > 0;
-          wire.prefixKey = key(bytes, in.at, length);
+          wire.prefixKey = WireKeys.key(bytes, in.at, length);
           in.at += length;
         }
         case 4 -> wire.prefixTokenCount = (int) in.varint(type);
@@ -130,7 +117,7 @@ public final class LookupWire {
             if (wire.chainCount == wire.chainKeys.length) {
               wire.chainKeys = Arrays.copyOf(wire.chainKeys, Math.max(16, wire.chainCount * 2));
             }
-            wire.chainKeys[wire.chainCount++] = key(bytes, in.at, length);
+            wire.chainKeys[wire.chainCount++] = WireKeys.key(bytes, in.at, length);
           }
           in.at += length;
         }
@@ -182,18 +169,6 @@ public final class LookupWire {
       }
       tokenIds[tokenCount++] = value;
     }
-  }
-
-  /** The index key of the hash at {@code bytes[at, at + length)}, as WireKeys computes it. */
-  static long key(byte[] bytes, int at, int length) {
-    if (length == 8) {
-      long key = 0;
-      for (int i = 0; i < 8; i++) {
-        key = (key << 8) | (bytes[at + i] & 0xFF);
-      }
-      return key;
-    }
-    return FOLD.hashBytesToLong(bytes, at, length);
   }
 
   /** Protobuf wire primitives over a byte range, every length checked against what is left. */

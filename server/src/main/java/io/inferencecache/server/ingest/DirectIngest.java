@@ -109,12 +109,6 @@ public final class DirectIngest implements AutoCloseable {
     return max;
   }
 
-  /** The stream following {@code replica}, for status pages and tests. */
-  public java.util.Optional<EngineEventStream> stream(String replica) {
-    Running running = sources.get(replica);
-    return running == null ? java.util.Optional.empty() : java.util.Optional.of(running.stream());
-  }
-
   @Override
   public void close() {
     for (Running running : sources.values()) {

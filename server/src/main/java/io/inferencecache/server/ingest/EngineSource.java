@@ -2,6 +2,7 @@ package io.inferencecache.server.ingest;
 
 import io.inferencecache.events.EngineKind;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -67,12 +68,9 @@ public record EngineSource(
             "engine source: '" + part.trim() + "' must be key=value");
       }
       String key = part.substring(0, eq).trim();
-      if (!KEYS.containsKey(key)) {
+      if (!KEYS.contains(key)) {
         throw new IllegalArgumentException(
-            "engine source: unknown key '"
-                + key
-                + "'; keys are "
-                + String.join(", ", KEYS.keySet()));
+            "engine source: unknown key '" + key + "'; keys are " + String.join(", ", KEYS));
       }
       if (values.put(key, part.substring(eq + 1).trim()) != null) {
         throw new IllegalArgumentException("engine source: '" + key + "' given twice");
@@ -89,15 +87,6 @@ public record EngineSource(
         values.getOrDefault("topic", "kv-events"));
   }
 
-  private static final Map<String, String> KEYS = new LinkedHashMap<>();
-
-  static {
-    KEYS.put("endpoint", "");
-    KEYS.put("replay", "");
-    KEYS.put("replica", "");
-    KEYS.put("model", "");
-    KEYS.put("tenant", "");
-    KEYS.put("scheme", "");
-    KEYS.put("topic", "");
-  }
+  private static final List<String> KEYS =
+      List.of("endpoint", "replay", "replica", "model", "tenant", "scheme", "topic");
 }

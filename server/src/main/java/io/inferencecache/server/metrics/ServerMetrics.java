@@ -40,7 +40,7 @@ public final class ServerMetrics implements AutoCloseable {
 
   /** Upstream's latency buckets: 0.1 ms to 100 ms. */
   private static final Duration[] LATENCY_BUCKETS = {
-    Duration.ofMillis(0).plusNanos(100_000),
+    Duration.ofNanos(100_000),
     Duration.ofNanos(250_000),
     Duration.ofNanos(500_000),
     Duration.ofMillis(1),
@@ -237,10 +237,6 @@ public final class ServerMetrics implements AutoCloseable {
   /** The Prometheus exposition. */
   public String scrape() {
     return registry.scrape();
-  }
-
-  public PrometheusMeterRegistry registry() {
-    return registry;
   }
 
   @Override

@@ -222,7 +222,7 @@ public final class Forwarder implements AutoCloseable {
     Outbox.Report first = (Outbox.Report) batch.getFirst();
     long wait = first.addedNanos() + options.window().toNanos() - System.nanoTime();
     int total = batch.stream().mapToInt(Outbox.Item::entries).sum();
-    if (wait > 0 && total < options.maxEntries() && batch.size() == countReportsFrom(batch)) {
+    if (wait > 0 && total < options.maxEntries()) {
       Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
       batch = outbox.next(cursor, options.maxEntries(), 0);
       if (batch.isEmpty() || !(batch.getFirst() instanceof Outbox.Report)) {
@@ -230,16 +230,6 @@ public final class Forwarder implements AutoCloseable {
       }
     }
     sendReports(batch);
-  }
-
-  private static int countReportsFrom(List<Outbox.Item> batch) {
-    int n = 0;
-    for (Outbox.Item item : batch) {
-      if (item instanceof Outbox.Report) {
-        n++;
-      }
-    }
-    return n;
   }
 
   private void sendReports(List<Outbox.Item> batch) throws InterruptedException, DeliveryException {
@@ -323,7 +313,7 @@ public final class Forwarder implements AutoCloseable {
         stub.withDeadlineAfter(options.rpcTimeout().toMillis(), TimeUnit.MILLISECONDS);
     for (CacheEvent event : events) {
       CompletableFuture<Ack> ack = new CompletableFuture<>();
-      withDeadline.publishEvent(event, new UnaryObserver(ack));
+      withDeadline.publishEvent(event, new AckObserver(ack));
       acks.add(ack);
     }
     for (CompletableFuture<Ack> ack : acks) {
@@ -389,29 +379,6 @@ public final class Forwarder implements AutoCloseable {
       }
       requests.onNext(update);
       messages++;
-    }
-
-    @Override
-    public void onNext(Ack value) {
-      ack.complete(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      ack.completeExceptionally(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      ack.complete(Ack.newBuilder().setAccepted(true).build());
-    }
-  }
-
-  private static final class UnaryObserver implements io.grpc.stub.StreamObserver<Ack> {
-    private final CompletableFuture<Ack> ack;
-
-    UnaryObserver(CompletableFuture<Ack> ack) {
-      this.ack = ack;
     }
 
     @Override

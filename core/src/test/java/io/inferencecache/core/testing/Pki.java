@@ -1,4 +1,4 @@
-package io.inferencecache.server;
+package io.inferencecache.core.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,15 +7,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * (The subscriber tests have the same helper: test code is not shared between modules.)
- *
- * <p>A throw-away certificate authority with a server and a client certificate, made with the
- * system's {@code openssl} (Debian ships it; {@code .ci/run} installs it when missing). Keys are
- * PKCS#8 PEM, as gRPC's Netty TLS wants them.
+ * For tests of every module (core publishes its tests as a test-jar): a throw-away certificate
+ * authority with a server and a client certificate, made with the system's {@code openssl} (Debian
+ * ships it; {@code .ci/run} installs it when missing). Keys are PKCS#8 PEM, as gRPC's Netty TLS
+ * wants them.
  */
-record Pki(Path ca, Path serverCert, Path serverKey, Path clientCert, Path clientKey) {
+public record Pki(Path ca, Path serverCert, Path serverKey, Path clientCert, Path clientKey) {
 
-  static Pki create(Path dir) throws IOException, InterruptedException {
+  public static Pki create(Path dir) throws IOException, InterruptedException {
     Files.writeString(dir.resolve("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
     Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
     run(
