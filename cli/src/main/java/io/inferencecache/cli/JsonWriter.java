@@ -87,6 +87,11 @@ final class JsonWriter {
   }
 
   private void string(String value) {
+    quote(json, value);
+  }
+
+  /** Appends {@code value} to {@code json} as a JSON string. */
+  static void quote(StringBuilder json, String value) {
     json.append('"');
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);

@@ -1,6 +1,7 @@
 package io.inferencecache.cli;
 
 import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,14 +43,26 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args, System.getenv()).execute(args));
   }
 
-  /** The configured command line, for {@link #main} and tests. */
+  /** The configured command line without environment or config file, for tests. */
   static CommandLine commandLine() {
+    return commandLine(new String[0], Map.of());
+  }
+
+  /**
+   * The configured command line for {@code args}: {@code server} options not on the command line
+   * come from {@code env} and the {@code --config} file ({@link ConfigDefaults}).
+   */
+  static CommandLine commandLine(String[] args, Map<String, String> env) {
     CommandLine commandLine = new CommandLine(new Main());
     commandLine.setParameterExceptionHandler(Main::reportUsageError);
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    commandLine
+        .getSubcommands()
+        .get("server")
+        .setDefaultValueProvider(new ConfigDefaults(args, env));
     return commandLine;
   }
 

@@ -167,19 +167,30 @@ class SidecarCommandsTest {
 
   @Test
   void serverExplainsBadFlags() {
-    assertThat(CommandRun.of("server", "--grpc-bind-address", "9090").err())
+    assertThat(
+            CommandRun.of("server", "--insecure-disable-auth", "--grpc-bind-address", "9090").err())
         .contains("--grpc-bind-address must be host:port or :port");
-    assertThat(CommandRun.of("server", "--engine", "endpoint=tcp://h:1,model=m").err())
+    assertThat(
+            CommandRun.of(
+                    "server", "--insecure-disable-auth", "--engine", "endpoint=tcp://h:1,model=m")
+                .err())
         .contains("'replica=' is required");
     assertThat(
-            CommandRun.of("server", "--engine", "endpoint=tcp://h:1,replica=p,model=m,colour=red")
+            CommandRun.of(
+                    "server",
+                    "--insecure-disable-auth",
+                    "--engine",
+                    "endpoint=tcp://h:1,replica=p,model=m,colour=red")
                 .err())
         .contains("unknown key 'colour'");
-    assertThat(CommandRun.of("server", "--engine-block-size", "0").err())
+    assertThat(CommandRun.of("server", "--insecure-disable-auth", "--engine-block-size", "0").err())
         .contains("must be positive");
-    assertThat(CommandRun.of("server", "--tls-cert-file", "tls.crt").err())
+    assertThat(
+            CommandRun.of("server", "--insecure-disable-auth", "--tls-cert-file", "tls.crt").err())
         .contains("--tls-cert-file and --tls-key-file go together");
-    assertThat(CommandRun.of("server", "--mtls-client-ca-file", "ca.pem").err())
+    assertThat(
+            CommandRun.of("server", "--insecure-disable-auth", "--mtls-client-ca-file", "ca.pem")
+                .err())
         .contains("--mtls-client-ca-file needs --tls-cert-file and --tls-key-file");
   }
 }

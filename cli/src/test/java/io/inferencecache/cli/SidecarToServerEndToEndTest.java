@@ -18,7 +18,6 @@ import io.inferencecache.subscriber.SubscriberApp;
 import io.inferencecache.subscriber.SubscriberOptions;
 import io.inferencecache.subscriber.report.Forwarder;
 import io.inferencecache.subscriber.report.ReplicaIdentity;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -32,11 +31,7 @@ class SidecarToServerEndToEndTest {
   @Test
   void aPromptServedByTheEngineIsRoutedBackToIt() throws Exception {
     try (InferenceCacheServer server =
-            InferenceCacheServer.start(
-                ServerOptions.defaults()
-                    .withPorts(
-                        new InetSocketAddress("127.0.0.1", 0),
-                        new InetSocketAddress("127.0.0.1", 0)));
+            InferenceCacheServer.start(ServerOptions.defaults().onLoopback());
         SimulatedEngine engine = SimulatedEngine.start(SimulatedEngineOptions.vllm());
         SubscriberApp sidecar =
             SubscriberApp.start(

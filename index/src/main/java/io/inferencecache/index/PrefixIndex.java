@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * The prefix index: per lookup domain, which replicas hold which prefix keys, and the routing
@@ -413,6 +414,31 @@ public final class PrefixIndex {
     } finally {
       store.lock().unlockWrite(stamp);
     }
+  }
+
+  /**
+   * The replicas holding {@code key} in {@code domain}, sorted, whatever their freshness: a direct
+   * read that bypasses ranking and policy (the functional probe's first check).
+   */
+  public List<String> holders(IndexDomain domain, long key) {
+    DomainStore store = domains.get(domain);
+    if (store == null) {
+      return List.of();
+    }
+    List<String> found = new ArrayList<>();
+    StampedLock lock = store.lock();
+    long stamp = lock.readLock();
+    try {
+      for (ReplicaShard shard : store.shards()) {
+        if (shard.entries().find(key) >= 0) {
+          found.add(shard.replica());
+        }
+      }
+    } finally {
+      lock.unlockRead(stamp);
+    }
+    found.sort(null);
+    return found;
   }
 
   /** Records a replica's stats for (tenant, model); the row also marks it alive. */

@@ -174,14 +174,7 @@ class MutationsTest {
         IndexPolicy.DEFAULTS.withNamespace(
             DOMAIN.tenant(),
             NamespacePolicy.DEFAULTS.withFloors(0, 0, 0f).withEviction(EvictionAlgorithm.LFU));
-    lfu =
-        new IndexPolicy(
-            lfu.maxEntries(),
-            lfu.namespaces(),
-            lfu.tenantQuotas(),
-            lfu.reservedTenants(),
-            2,
-            lfu.ranker());
+    lfu = lfu.withHotAccessCount(2);
     IndexFixture f = new IndexFixture(lfu).holds("r0", 4, 16).holds("r1", 2, 16);
     f.index.reportStats(
         "team-a", "llama", "r0", new ReplicaStatsReport(1000, 0.4f, 0.1f, "", 5, 10), 0);

@@ -67,9 +67,7 @@ class SpeculationAndHintsTest {
   @Test
   void matchedKeysBecomeHotInAnLruNamespaceToo() {
     IndexPolicy p = policy(NO_FLOORS);
-    p =
-        new IndexPolicy(
-            p.maxEntries(), p.namespaces(), p.tenantQuotas(), p.reservedTenants(), 3, p.ranker());
+    p = p.withHotAccessCount(3);
     IndexFixture f = new IndexFixture(p).holds("r0", 4, 16).holds("r1", 1, 16);
     assertThat(f.index.policy().namespace(DOMAIN.tenant()).eviction())
         .isEqualTo(EvictionAlgorithm.LRU);

@@ -2,6 +2,8 @@ package io.inferencecache.server;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -13,9 +15,15 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.inferencecache.index.PrefixIndex;
+import io.inferencecache.server.control.BearerAuth;
+import io.inferencecache.server.control.ControlEndpoints;
+import io.inferencecache.server.control.KubernetesTokenReviewer;
+import io.inferencecache.server.control.Probe;
+import io.inferencecache.server.control.TokenReviewer;
 import io.inferencecache.server.grpc.InferenceCacheService;
 import io.inferencecache.server.ingest.DirectIngest;
 import io.inferencecache.server.ingest.EngineSource;
+import io.inferencecache.server.ingest.PodDiscovery;
 import io.inferencecache.server.metrics.ServerMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,6 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +43,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The server process: the index, the gRPC service (with the standard health and reflection
  * services), the public HTTP endpoints ({@code /healthz}, {@code /readyz}, {@code /metrics}), the
- * TTL sweep and direct ingest. {@link #close()} drains in-flight gRPC calls for up to the
- * configured time, then stops everything.
+ * controller's endpoints ({@code /snapshot}, {@code /policy}, {@code /probe}) behind TokenReview
+ * auth, the TTL sweep, and direct ingest from static engines and discovered engine pods. {@link
+ * #close()} drains in-flight gRPC calls for up to the configured time, then stops everything.
  */
 public final class InferenceCacheServer implements AutoCloseable {
 
@@ -50,11 +60,18 @@ public final class InferenceCacheServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server grpc;
   private final HttpServer http;
+  private final HttpServer control;
+  private final ExecutorService controlThreads = Executors.newVirtualThreadPerTaskExecutor();
+  private final Supplier<KubernetesClient> kubernetes;
+  private @Nullable KubernetesClient kubernetesClient;
+  private @Nullable PodDiscovery discovery;
   private volatile boolean started;
 
-  private InferenceCacheServer(ServerOptions options) throws IOException {
+  private InferenceCacheServer(ServerOptions options, Supplier<KubernetesClient> kubernetes)
+      throws IOException {
     this.options = options;
-    this.index = new PrefixIndex(InstantSource.system(), options.policy());
+    this.kubernetes = kubernetes;
+    this.index = new PrefixIndex(InstantSource.system(), Probe.withProbePolicy(options.policy()));
     this.ingest = new DirectIngest(index, options.ingest());
     metrics.bindIndex(index);
     metrics.bindIngest(ingest.counters());
@@ -91,7 +108,8 @@ public final class InferenceCacheServer implements AutoCloseable {
     http.createContext(
         "/readyz",
         exchange -> {
-          boolean ready = started && ingest.synced();
+          PodDiscovery pods = discovery;
+          boolean ready = started && ingest.synced() && (pods == null || pods.synced());
           respond(exchange, ready ? 200 : 503, ready ? "ok\n" : "not ready\n", "text/plain");
         });
     http.createContext(
@@ -100,6 +118,53 @@ public final class InferenceCacheServer implements AutoCloseable {
           metrics.refreshIndexEntries(index);
           respond(exchange, 200, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
         });
+    this.control = HttpServer.create(options.control().address(), 64);
+    // A TokenReview blocks its request for a round trip to the API server: one virtual thread
+    // per exchange.
+    control.setExecutor(controlThreads);
+    new ControlEndpoints(index, Probe.withProbePolicy(options.policy()), guards(options.control()))
+        .install(control);
+  }
+
+  private ControlEndpoints.Guards guards(ServerOptions.Control settings) {
+    ServerOptions.Auth auth = settings.auth();
+    if (auth == null) {
+      LOG.warn(
+          "event=controller_auth_disabled addr={} note=\"--insecure-disable-auth: anyone who"
+              + " reaches this listener may read the snapshot and replace the policy\"",
+          settings.address());
+      return ControlEndpoints.Guards.NONE;
+    }
+    TokenReviewer reviewer = new KubernetesTokenReviewer(kubernetes());
+    LOG.info(
+        "event=controller_auth_enabled allowed_sa={} controller_audience={} policy_audience={}",
+        auth.allowedServiceAccount(),
+        auth.controllerAudience(),
+        auth.policyAudience());
+    return new ControlEndpoints.Guards(
+        guard("snapshot", reviewer, auth.controllerAudience(), auth),
+        guard("policy", reviewer, auth.policyAudience(), auth),
+        guard("probe", reviewer, auth.controllerAudience(), auth));
+  }
+
+  private BearerAuth guard(
+      String endpoint, TokenReviewer reviewer, String audience, ServerOptions.Auth auth) {
+    return new BearerAuth(
+        "/" + endpoint,
+        reviewer,
+        audience,
+        auth.allowedServiceAccount(),
+        InstantSource.system(),
+        metrics.authRecorder(endpoint));
+  }
+
+  /** The Kubernetes client, made on first use. */
+  private synchronized KubernetesClient kubernetes() {
+    if (kubernetesClient == null) {
+      kubernetesClient = kubernetes.get();
+      LOG.info("event=kubernetes_client api={}", kubernetesClient.getMasterUrl());
+    }
+    return kubernetesClient;
   }
 
   /**
@@ -210,12 +275,26 @@ public final class InferenceCacheServer implements AutoCloseable {
     }
   }
 
-  /** Builds and starts a server; the caller closes it. */
+  /**
+   * Builds and starts a server; the caller closes it. The Kubernetes API (for TokenReview and pod
+   * discovery) is reached as fabric8 finds it: in-cluster ServiceAccount, else the kubeconfig.
+   */
   public static InferenceCacheServer start(ServerOptions options) throws IOException {
-    InferenceCacheServer server = new InferenceCacheServer(options);
+    return start(options, () -> new KubernetesClientBuilder().build());
+  }
+
+  /**
+   * Builds and starts a server that reaches the Kubernetes API through the client {@code
+   * kubernetes} makes (asked at most once, and only when auth or discovery needs it); the server
+   * closes that client.
+   */
+  public static InferenceCacheServer start(
+      ServerOptions options, Supplier<KubernetesClient> kubernetes) throws IOException {
+    InferenceCacheServer server = new InferenceCacheServer(options, kubernetes);
     try {
       server.grpc.start();
       server.http.start();
+      server.control.start();
     } catch (IOException | RuntimeException e) {
       server.close();
       throw e;
@@ -226,14 +305,34 @@ public final class InferenceCacheServer implements AutoCloseable {
     for (EngineSource source : options.engines()) {
       server.ingest.add(source);
     }
+    if (options.discovery() != null) {
+      try {
+        PodDiscovery pods =
+            new PodDiscovery(server.kubernetes(), server.ingest, options.discovery());
+        server.discovery = pods;
+        server.metrics.gauge(
+            "inferencecache.discovery.pods", "Engine pods followed", pods, PodDiscovery::followed);
+        server.metrics.counter(
+            "inferencecache.discovery.refused",
+            pods,
+            PodDiscovery::rejections,
+            "Engine pods whose annotations could not be used (each distinct problem once)");
+      } catch (RuntimeException e) {
+        server.close();
+        throw new IOException("cannot watch engine pods: " + e.getMessage(), e);
+      }
+    }
     server.started = true;
     server.metrics.up(true);
     LOG.info(
-        "event=startup grpc_addr={} grpc_tls={} http_addr={} engines={}",
+        "event=startup grpc_addr={} grpc_tls={} http_addr={} snapshot_addr={} engines={}"
+            + " discovery={}",
         server.grpcAddress(),
         options.tls() != null,
         server.httpAddress(),
-        options.engines().size());
+        server.controlAddress(),
+        options.engines().size(),
+        options.discovery() == null ? "off" : "on");
     return server;
   }
 
@@ -257,6 +356,12 @@ public final class InferenceCacheServer implements AutoCloseable {
     return new InetSocketAddress(options.http().getAddress(), http.getAddress().getPort());
   }
 
+  /** Where the control listener ({@code /snapshot}, {@code /policy}, {@code /probe}) listens. */
+  public InetSocketAddress controlAddress() {
+    return new InetSocketAddress(
+        options.control().address().getAddress(), control.getAddress().getPort());
+  }
+
   @Override
   public void close() {
     LOG.info("event=graceful_shutdown_started drain_ms={}", options.drain().toMillis());
@@ -272,11 +377,21 @@ public final class InferenceCacheServer implements AutoCloseable {
       grpc.shutdownNow();
     }
     http.stop(0);
+    control.stop(0);
+    controlThreads.shutdownNow();
+    if (discovery != null) {
+      discovery.close();
+    }
     ingest.close();
     sweeper.shutdownNow();
     lookups.shutdownNow();
     metrics.up(false);
     metrics.close();
+    synchronized (this) {
+      if (kubernetesClient != null) {
+        kubernetesClient.close();
+      }
+    }
     LOG.info("event=graceful_shutdown_done");
   }
 

@@ -4,6 +4,7 @@ import io.inferencecache.events.ingest.IngestOptions;
 import io.inferencecache.index.IndexPolicy;
 import io.inferencecache.server.grpc.LookupOptions;
 import io.inferencecache.server.ingest.EngineSource;
+import io.inferencecache.server.ingest.PodDiscoveryOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,15 +13,19 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Everything {@link InferenceCacheServer} needs.
+ * Everything {@link InferenceCacheServer} needs. Built with {@link #builder()} (upstream's
+ * defaults) or changed with {@link #toBuilder()}.
  *
  * @param grpc where gRPC listens (upstream {@code --grpc-bind-address}, {@code :9090})
  * @param http where the public HTTP endpoints listen ({@code --http-bind-address}, {@code :8080})
+ * @param control the controller's listener ({@code --snapshot-bind-address}, {@code :8081}) and who
+ *     may call it
  * @param lookup LookupRoute bounds and the block size for {@code token_ids}
- * @param policy the index policy (cap, namespaces, quotas); replaced at runtime through {@code
- *     /policy} later
+ * @param policy the server's own index policy (cap, defaults, ranker); the controller's {@code
+ *     /policy} documents replace its namespaces and quotas
  * @param ingest key derivation for direct ingest
- * @param engines engines followed directly
+ * @param engines engines followed directly, given statically
+ * @param discovery engine pods followed directly, found through the Kubernetes API; null for none
  * @param maxMessageBytes the largest gRPC message accepted (upstream's 4 MiB)
  * @param sweepInterval how often the TTL sweep runs
  * @param sweepBudget slots the sweep visits per run
@@ -30,15 +35,63 @@ import org.jspecify.annotations.Nullable;
 public record ServerOptions(
     InetSocketAddress grpc,
     InetSocketAddress http,
+    Control control,
     LookupOptions lookup,
     IndexPolicy policy,
     IngestOptions ingest,
     List<EngineSource> engines,
+    @Nullable PodDiscoveryOptions discovery,
     int maxMessageBytes,
     Duration sweepInterval,
     int sweepBudget,
     Duration drain,
     @Nullable Tls tls) {
+
+  /** Upstream's TokenReview audience of {@code /snapshot} and {@code /probe}. */
+  public static final String CONTROLLER_AUDIENCE = "inferencecache.io/controller";
+
+  /** Upstream's TokenReview audience of {@code /policy}. */
+  public static final String POLICY_AUDIENCE = "inferencecache.io/policy";
+
+  /**
+   * The control listener.
+   *
+   * @param address where it listens
+   * @param auth who may call it; null serves it without authentication ({@code
+   *     --insecure-disable-auth}: development only)
+   */
+  public record Control(InetSocketAddress address, @Nullable Auth auth) {
+    public Control {
+      Objects.requireNonNull(address, "address");
+    }
+  }
+
+  /**
+   * ServiceAccount bearer tokens, reviewed by the API server.
+   *
+   * @param allowedServiceAccount the one user allowed, {@code system:serviceaccount:NAMESPACE:NAME}
+   *     ({@code --allowed-controller-sa})
+   * @param controllerAudience the audience of {@code /snapshot} and {@code /probe} tokens
+   * @param policyAudience the audience of {@code /policy} tokens
+   */
+  public record Auth(
+      String allowedServiceAccount, String controllerAudience, String policyAudience) {
+    public Auth {
+      requireClean("--allowed-controller-sa", allowedServiceAccount);
+      requireClean("--controller-audience", controllerAudience);
+      requireClean("--policy-audience", policyAudience);
+    }
+
+    private static void requireClean(String flag, String value) {
+      if (value == null || value.isEmpty()) {
+        throw new IllegalArgumentException(flag + " must not be empty");
+      }
+      if (!value.equals(value.strip()) || value.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException(
+            flag + " must not contain whitespace, got '" + value + "'");
+      }
+    }
+  }
 
   /**
    * gRPC TLS from PEM files, reloaded when they change.
@@ -63,6 +116,7 @@ public record ServerOptions(
   public ServerOptions {
     Objects.requireNonNull(grpc, "grpc");
     Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(control, "control");
     Objects.requireNonNull(lookup, "lookup");
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(ingest, "ingest");
@@ -74,97 +128,143 @@ public record ServerOptions(
     if (sweepInterval.isNegative() || sweepInterval.isZero() || sweepBudget < 1) {
       throw new IllegalArgumentException("the sweep interval and budget must be positive");
     }
+    Objects.requireNonNull(drain, "drain");
   }
 
-  /** Upstream's ports on every interface, defaults elsewhere, no engines. */
+  /**
+   * Upstream's ports on every interface, defaults elsewhere, no engines, and the control listener
+   * without authentication (the command line refuses that unless asked; tests want it).
+   */
   public static ServerOptions defaults() {
-    return new ServerOptions(
-        new InetSocketAddress(9090),
-        new InetSocketAddress(8080),
-        LookupOptions.DEFAULTS,
-        IndexPolicy.DEFAULTS,
-        IngestOptions.DEFAULTS,
-        List.of(),
-        4 << 20,
-        Duration.ofSeconds(1),
-        65_536,
-        Duration.ofSeconds(10),
-        null);
+    return builder().build();
   }
 
-  public ServerOptions withPorts(InetSocketAddress grpcAddress, InetSocketAddress httpAddress) {
-    return new ServerOptions(
-        grpcAddress,
-        httpAddress,
-        lookup,
-        policy,
-        ingest,
-        engines,
-        maxMessageBytes,
-        sweepInterval,
-        sweepBudget,
-        drain,
-        tls);
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public ServerOptions withPolicy(IndexPolicy value) {
-    return new ServerOptions(
-        grpc,
-        http,
-        lookup,
-        value,
-        ingest,
-        engines,
-        maxMessageBytes,
-        sweepInterval,
-        sweepBudget,
-        drain,
-        tls);
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.grpc = grpc;
+    b.http = http;
+    b.control = control;
+    b.lookup = lookup;
+    b.policy = policy;
+    b.ingest = ingest;
+    b.engines = engines;
+    b.discovery = discovery;
+    b.maxMessageBytes = maxMessageBytes;
+    b.sweepInterval = sweepInterval;
+    b.sweepBudget = sweepBudget;
+    b.drain = drain;
+    b.tls = tls;
+    return b;
   }
 
-  public ServerOptions withEngines(List<EngineSource> value) {
-    return new ServerOptions(
-        grpc,
-        http,
-        lookup,
-        policy,
-        ingest,
-        value,
-        maxMessageBytes,
-        sweepInterval,
-        sweepBudget,
-        drain,
-        tls);
+  /** These options with every listener on 127.0.0.1 and an ephemeral port: for tests. */
+  public ServerOptions onLoopback() {
+    return toBuilder()
+        .grpc(new InetSocketAddress("127.0.0.1", 0))
+        .http(new InetSocketAddress("127.0.0.1", 0))
+        .control(new Control(new InetSocketAddress("127.0.0.1", 0), control.auth()))
+        .build();
   }
 
-  public ServerOptions withLookup(LookupOptions value) {
-    return new ServerOptions(
-        grpc,
-        http,
-        value,
-        policy,
-        ingest,
-        engines,
-        maxMessageBytes,
-        sweepInterval,
-        sweepBudget,
-        drain,
-        tls);
-  }
+  /** Collects {@link ServerOptions}; starts from upstream's defaults. */
+  public static final class Builder {
+    private InetSocketAddress grpc = new InetSocketAddress(9090);
+    private InetSocketAddress http = new InetSocketAddress(8080);
+    private Control control = new Control(new InetSocketAddress(8081), null);
+    private LookupOptions lookup = LookupOptions.DEFAULTS;
+    private IndexPolicy policy = IndexPolicy.DEFAULTS;
+    private IngestOptions ingest = IngestOptions.DEFAULTS;
+    private List<EngineSource> engines = List.of();
+    private @Nullable PodDiscoveryOptions discovery;
+    private int maxMessageBytes = 4 << 20;
+    private Duration sweepInterval = Duration.ofSeconds(1);
+    private int sweepBudget = 65_536;
+    private Duration drain = Duration.ofSeconds(10);
+    private @Nullable Tls tls;
 
-  public ServerOptions withTls(@Nullable Tls value) {
-    return new ServerOptions(
-        grpc,
-        http,
-        lookup,
-        policy,
-        ingest,
-        engines,
-        maxMessageBytes,
-        sweepInterval,
-        sweepBudget,
-        drain,
-        value);
+    private Builder() {}
+
+    public Builder grpc(InetSocketAddress value) {
+      grpc = value;
+      return this;
+    }
+
+    public Builder http(InetSocketAddress value) {
+      http = value;
+      return this;
+    }
+
+    public Builder control(Control value) {
+      control = value;
+      return this;
+    }
+
+    public Builder lookup(LookupOptions value) {
+      lookup = value;
+      return this;
+    }
+
+    public Builder policy(IndexPolicy value) {
+      policy = value;
+      return this;
+    }
+
+    public Builder ingest(IngestOptions value) {
+      ingest = value;
+      return this;
+    }
+
+    public Builder engines(List<EngineSource> value) {
+      engines = value;
+      return this;
+    }
+
+    public Builder discovery(@Nullable PodDiscoveryOptions value) {
+      discovery = value;
+      return this;
+    }
+
+    public Builder maxMessageBytes(int value) {
+      maxMessageBytes = value;
+      return this;
+    }
+
+    public Builder sweep(Duration interval, int budget) {
+      sweepInterval = interval;
+      sweepBudget = budget;
+      return this;
+    }
+
+    public Builder drain(Duration value) {
+      drain = value;
+      return this;
+    }
+
+    public Builder tls(@Nullable Tls value) {
+      tls = value;
+      return this;
+    }
+
+    public ServerOptions build() {
+      return new ServerOptions(
+          grpc,
+          http,
+          control,
+          lookup,
+          policy,
+          ingest,
+          engines,
+          discovery,
+          maxMessageBytes,
+          sweepInterval,
+          sweepBudget,
+          drain,
+          tls);
+    }
   }
 
   /**

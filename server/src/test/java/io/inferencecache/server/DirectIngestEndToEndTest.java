@@ -44,7 +44,7 @@ class DirectIngestEndToEndTest {
                       + ",replay="
                       + b.replayEndpoint().orElseThrow()
                       + ",replica=engine-b,model=llama,tenant=team"));
-      try (ServerRig rig = new ServerRig(ServerOptions.defaults().withEngines(engines))) {
+      try (ServerRig rig = new ServerRig(ServerOptions.builder().engines(engines).build())) {
         await().atMost(WAIT).until(() -> rig.get("/readyz").statusCode() == 200);
 
         int[] system = IntStream.range(100, 164).toArray();

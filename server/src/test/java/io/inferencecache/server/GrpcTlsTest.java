@@ -13,7 +13,6 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.inferencecache.core.testing.Pki;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -57,9 +56,9 @@ class GrpcTlsTest {
     Path cert = Files.copy(first.serverCert(), served.resolve("tls.crt"));
     Path key = Files.copy(first.serverKey(), served.resolve("tls.key"));
     ServerOptions options =
-        ServerOptions.defaults()
-            .withPorts(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0))
-            .withTls(new ServerOptions.Tls(cert, key, first.ca(), Duration.ofMillis(200)));
+        ServerOptions.defaults().onLoopback().toBuilder()
+            .tls(new ServerOptions.Tls(cert, key, first.ca(), Duration.ofMillis(200)))
+            .build();
     try (InferenceCacheServer server = InferenceCacheServer.start(options)) {
       int port = server.grpcAddress().getPort();
       assertThat(check(port, first.ca(), first.clientCert(), first.clientKey()))
@@ -91,9 +90,9 @@ class GrpcTlsTest {
     Path cert = Files.writeString(dir.resolve("tls.crt"), "not a certificate");
     Path key = Files.writeString(dir.resolve("tls.key"), "not a key");
     ServerOptions options =
-        ServerOptions.defaults()
-            .withPorts(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0))
-            .withTls(new ServerOptions.Tls(cert, key, null, Duration.ofSeconds(10)));
+        ServerOptions.defaults().onLoopback().toBuilder()
+            .tls(new ServerOptions.Tls(cert, key, null, Duration.ofSeconds(10)))
+            .build();
     assertThatThrownBy(() -> InferenceCacheServer.start(options))
         .hasMessageContaining("cannot use the TLS files");
   }

@@ -34,7 +34,7 @@ class ServerGrpcTest {
         IndexPolicy.DEFAULTS
             .withNamespace("strict", NamespacePolicy.DEFAULTS.withStrategy(true, true, true, true))
             .withNamespace("hurried", NamespacePolicy.DEFAULTS.withLookupTimeoutMs(1));
-    rig = new ServerRig(ServerOptions.defaults().withPolicy(policy));
+    rig = new ServerRig(ServerOptions.builder().policy(policy).build());
     assertThat(rig.report("team", "llama", "vllm", "pod-a", PROMPT).getAccepted()).isTrue();
     rig.report("team", "llama", "vllm", "pod-b", IntStream.range(5_000, 5_064).toArray());
   }

@@ -1,6 +1,7 @@
 package io.inferencecache.server;
 
 import com.google.protobuf.ByteString;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -10,13 +11,13 @@ import io.inferencecache.proto.v1alpha1.CacheStateUpdate;
 import io.inferencecache.proto.v1alpha1.InferenceCacheGrpc;
 import io.inferencecache.proto.v1alpha1.LookupRouteRequest;
 import io.inferencecache.proto.v1alpha1.PrefixEntry;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** A server on loopback ports and a plaintext client channel to it, for tests. */
 final class ServerRig implements AutoCloseable {
@@ -27,10 +28,15 @@ final class ServerRig implements AutoCloseable {
   final InferenceCacheGrpc.InferenceCacheStub async;
 
   ServerRig(ServerOptions options) throws Exception {
-    server =
-        InferenceCacheServer.start(
-            options.withPorts(
-                new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0)));
+    this(
+        options,
+        () -> {
+          throw new IllegalStateException("this test has no Kubernetes API");
+        });
+  }
+
+  ServerRig(ServerOptions options, Supplier<KubernetesClient> kubernetes) throws Exception {
+    server = InferenceCacheServer.start(options.onLoopback(), kubernetes);
     channel =
         NettyChannelBuilder.forAddress("127.0.0.1", server.grpcAddress().getPort())
             .usePlaintext()

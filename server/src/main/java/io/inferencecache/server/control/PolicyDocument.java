@@ -55,15 +55,18 @@ public final class PolicyDocument {
       Map<String, Long> tenantQuotas,
       Map<String, String> isolationModes) {
 
-    /** {@code base} with its namespaces and quotas replaced by these. */
+    /**
+     * {@code base} with its namespaces and quotas replaced by these. What the wire cannot say (the
+     * ranker, speculative credit) comes from {@code base}'s default namespace.
+     */
     public IndexPolicy applyTo(IndexPolicy base) {
-      return new IndexPolicy(
-          base.maxEntries(),
-          namespaces,
-          tenantQuotas,
-          base.reservedTenants(),
-          base.hotAccessCount(),
-          base.ranker());
+      Map<String, NamespacePolicy> resolved = new TreeMap<>();
+      NamespacePolicy defaults = base.defaultNamespace();
+      namespaces.forEach((name, policy) ->
+          resolved.put(
+              name,
+              policy.withRanker(defaults.ranker()).withSpeculativeTtl(defaults.speculativeTtl())));
+      return base.withNamespacesAndQuotas(resolved, tenantQuotas);
     }
   }
 

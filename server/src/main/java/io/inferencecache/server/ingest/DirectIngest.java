@@ -9,6 +9,7 @@ import io.inferencecache.index.PrefixIndex;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +18,8 @@ import org.zeromq.ZContext;
 /**
  * The server following engines itself: one {@link EngineEventStream} per source, each applying its
  * engine's events to the index through an {@link IndexIngestSink}. Sources come and go at runtime
- * (static flags now, pod discovery later); removing one clears its replica from the index. Each
- * server replica converges on its own from the streams.
+ * (static flags, and engine pods as {@link PodDiscovery} finds them); removing one clears its
+ * replica from the index. Each server replica converges on its own from the streams.
  */
 public final class DirectIngest implements AutoCloseable {
 
@@ -41,9 +42,12 @@ public final class DirectIngest implements AutoCloseable {
     return counters;
   }
 
-  /** Starts following {@code source}; a source for the same replica is replaced. */
+  /**
+   * Starts following {@code source}; a source for the same (tenant, replica) is replaced, and the
+   * index forgets what the old one reported.
+   */
   public void add(EngineSource source) {
-    remove(source.replica());
+    remove(source.tenant(), source.replica());
     ReplicaIngest ingest =
         new ReplicaIngest(
             source.replica(),
@@ -55,7 +59,7 @@ public final class DirectIngest implements AutoCloseable {
     EngineEventStream stream =
         new EngineEventStream(
             StreamOptions.of(source.endpoint(), source.replay(), source.topic()), ingest, context);
-    sources.put(source.replica(), new Running(source, stream));
+    sources.put(key(source.tenant(), source.replica()), new Running(source, stream));
     stream.start();
     LOG.info(
         "event=ingest_source_added replica={} endpoint={} replay={} model={} tenant={} scheme={}",
@@ -67,15 +71,25 @@ public final class DirectIngest implements AutoCloseable {
         source.scheme());
   }
 
-  /** Stops following {@code replica} and clears what the index holds for it. */
-  public void remove(String replica) {
-    Running running = sources.remove(replica);
+  /** Stops following {@code replica} of {@code tenant} and clears what the index holds for it. */
+  public void remove(String tenant, String replica) {
+    Running running = sources.remove(key(tenant, replica));
     if (running == null) {
       return;
     }
     running.stream().close();
-    index.clearReplica(running.source().tenant(), running.source().model(), replica);
-    LOG.info("event=ingest_source_removed replica={} action=cleared", replica);
+    index.clearReplica(tenant, running.source().model(), replica);
+    LOG.info("event=ingest_source_removed tenant={} replica={} action=cleared", tenant, replica);
+  }
+
+  /** The source followed for {@code replica} of {@code tenant}, if any. */
+  public Optional<EngineSource> source(String tenant, String replica) {
+    Running running = sources.get(key(tenant, replica));
+    return running == null ? Optional.empty() : Optional.of(running.source());
+  }
+
+  private static String key(String tenant, String replica) {
+    return tenant + "/" + replica;
   }
 
   /** The sources followed now. */

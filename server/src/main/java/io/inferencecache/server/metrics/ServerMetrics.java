@@ -4,6 +4,7 @@ import io.inferencecache.core.ReasonCode;
 import io.inferencecache.events.ingest.IngestCounter;
 import io.inferencecache.events.ingest.IngestCounters;
 import io.inferencecache.index.PrefixIndex;
+import io.inferencecache.server.control.BearerAuth;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -20,11 +21,13 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -226,7 +229,25 @@ public final class ServerMetrics implements AutoCloseable {
     Gauge.builder(name, owner, value).description(description).tags(tags).register(registry);
   }
 
-  private <T> void counter(
+  /**
+   * Upstream's {@code inferencecache_<endpoint>_auth_total{result}} counters of one control
+   * endpoint, every result registered at 0, and the recorder that counts into them.
+   */
+  public Consumer<BearerAuth.Outcome> authRecorder(String endpoint) {
+    EnumMap<BearerAuth.Outcome, Counter> byOutcome = new EnumMap<>(BearerAuth.Outcome.class);
+    for (BearerAuth.Outcome outcome : BearerAuth.Outcome.values()) {
+      byOutcome.put(
+          outcome,
+          Counter.builder("inferencecache." + endpoint + ".auth")
+              .description("Authentication outcomes of /" + endpoint)
+              .tag("result", outcome.label())
+              .register(registry));
+    }
+    return outcome -> byOutcome.get(outcome).increment();
+  }
+
+  /** A counter under the server's registry whose value its owner keeps. */
+  public <T> void counter(
       String name, T owner, ToDoubleFunction<T> value, String description, String... tags) {
     FunctionCounter.builder(name, owner, value)
         .description(description)
