@@ -8,6 +8,14 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoop;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -28,11 +36,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -106,9 +110,15 @@ public final class LookupLoad {
 
   /** Populates (when asked), warms up, measures. */
   public static Result run(Options options) throws Exception {
+    boolean epoll = Epoll.isAvailable();
+    EventLoopGroup group =
+        new MultiThreadIoEventLoopGroup(
+            1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     ManagedChannel channel =
         NettyChannelBuilder.forTarget(options.server())
             .usePlaintext()
+            .eventLoopGroup(group)
+            .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             // Callbacks only record a latency: no hand-off to another thread.
             .directExecutor()
             .maxInboundMessageSize(16 << 20)
@@ -120,12 +130,15 @@ public final class LookupLoad {
       }
       LookupRouteRequest[] requests = requests(options, chains);
       HealthCheckRequest health = HealthCheckRequest.getDefaultInstance();
-      Driver driver = new Driver(channel, options, requests, health);
-      driver.run(options.warmup(), false);
-      return driver.run(options.duration(), true);
+      Driver driver = new Driver(channel, group.next(), options, requests, health);
+      if (!options.warmup().isZero()) {
+        driver.run(options.warmup());
+      }
+      return driver.run(options.duration());
     } finally {
       channel.shutdownNow();
       channel.awaitTermination(5, TimeUnit.SECONDS);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
   }
 
@@ -192,27 +205,43 @@ public final class LookupLoad {
     return keys;
   }
 
-  /** Issues calls and records their latencies. */
+  /**
+   * Issues calls and records their latencies, all on the channel's one event-loop thread: sends,
+   * completions and the open loop's pacing share it, so the generator is one busy thread, not a
+   * sender and an event loop fighting for the two cores the server also uses (a sender thread's
+   * late wake-ups were charged to every call due meanwhile, milliseconds of tail that were the
+   * generator's). Pacing timers are the event loop's: microsecond precision with epoll.
+   */
   private static final class Driver {
     private final Options options;
     private final ManagedChannel channel;
+    private final EventLoop loop;
     private final MethodDescriptor<LookupRouteRequest, LookupRouteResponse> lookupMethod;
     private final HealthGrpc.HealthStub health;
     private final LookupRouteRequest[] requests;
     private final HealthCheckRequest check;
-    private final Semaphore inFlight;
     private final Recorder recorder = new Recorder(3_600_000_000L, 3);
-    private final AtomicLong errors = new AtomicLong();
-    private final AtomicLong completed = new AtomicLong();
-    private final Map<String, AtomicLong> reasons = new ConcurrentHashMap<>();
+    private final Map<String, long[]> reasons = new TreeMap<>();
+    // Loop-thread state of the current run.
+    private long start;
+    private long end;
+    private double interval;
+    private long issued;
+    private int inFlight;
+    private long completed;
+    private long errors;
+    private boolean timerPending;
+    private CompletableFuture<Void> done;
 
     Driver(
         ManagedChannel channel,
+        EventLoop loop,
         Options options,
         LookupRouteRequest[] requests,
         HealthCheckRequest check) {
       this.options = options;
       this.channel = channel;
+      this.loop = loop;
       this.lookupMethod =
           InferenceCacheGrpc.getLookupRouteMethod().toBuilder(
                   new PreEncoded(requests),
@@ -221,72 +250,103 @@ public final class LookupLoad {
       this.health = HealthGrpc.newStub(channel);
       this.requests = requests;
       this.check = check;
-      this.inFlight = new Semaphore(options.concurrency());
     }
 
-    Result run(Duration duration, boolean measure) throws InterruptedException {
-      recorder.reset();
-      errors.set(0);
-      completed.set(0);
-      reasons.clear();
-      long start = System.nanoTime();
-      long end = start + duration.toNanos();
-      long issued = 0;
-      double interval = options.rate() > 0 ? 1e9 / options.rate() : 0;
-      while (true) {
-        long intended;
-        if (interval > 0) {
-          intended = start + (long) (issued * interval);
-          if (intended >= end) {
-            break;
-          }
-          long wait = intended - System.nanoTime();
-          if (wait > 20_000) {
-            LockSupport.parkNanos(wait);
-          }
-        } else {
-          intended = System.nanoTime();
-          if (intended >= end) {
-            break;
-          }
+    Result run(Duration duration) throws Exception {
+      CompletableFuture<Void> finished = new CompletableFuture<>();
+      loop.execute(() -> {
+        recorder.reset();
+        reasons.clear();
+        issued = 0;
+        completed = 0;
+        errors = 0;
+        inFlight = 0;
+        done = finished;
+        interval = options.rate() > 0 ? 1e9 / options.rate() : 0;
+        start = System.nanoTime();
+        end = start + duration.toNanos();
+        pump();
+      });
+      finished.get(duration.toSeconds() + 120, TimeUnit.SECONDS);
+      CompletableFuture<Result> result = new CompletableFuture<>();
+      loop.execute(() -> {
+        double seconds = (System.nanoTime() - start) / 1e9;
+        var histogram = recorder.getIntervalHistogram();
+        Map<String, Long> mix = new TreeMap<>();
+        reasons.forEach((k, v) -> mix.put(k, v[0]));
+        result.complete(
+            new Result(
+                options.target(),
+                options.concurrency(),
+                options.rate(),
+                completed,
+                errors,
+                completed / seconds,
+                histogram.getValueAtPercentile(50) / 1e3,
+                histogram.getValueAtPercentile(90) / 1e3,
+                histogram.getValueAtPercentile(99) / 1e3,
+                histogram.getValueAtPercentile(99.9) / 1e3,
+                histogram.getMaxValue() / 1e3,
+                mix));
+      });
+      return result.get(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Sends what is due: in a closed loop, until {@code concurrency} calls are in flight; in an
+     * open loop, every call whose intended time has come (as far as {@code concurrency} allows),
+     * then sleeps on an event-loop timer until the next one. Ends the run once time is up and
+     * nothing is in flight.
+     */
+    private void pump() {
+      long now = System.nanoTime();
+      if (interval == 0) {
+        while (now < end && inFlight < options.concurrency()) {
+          send(now);
+          now = System.nanoTime();
         }
-        inFlight.acquire();
-        long sent = interval > 0 ? intended : System.nanoTime();
-        call(requests[(int) (issued % requests.length)], sent);
-        issued++;
+      } else {
+        while (inFlight < options.concurrency()) {
+          long intended = start + (long) (issued * interval);
+          if (intended >= end) {
+            break;
+          }
+          if (intended > now) {
+            if (!timerPending) {
+              timerPending = true;
+              loop.schedule(
+                  () -> {
+                    timerPending = false;
+                    pump();
+                  },
+                  intended - now,
+                  TimeUnit.NANOSECONDS);
+            }
+            return;
+          }
+          send(intended);
+        }
       }
-      inFlight.acquire(options.concurrency());
-      inFlight.release(options.concurrency());
-      double seconds = (System.nanoTime() - start) / 1e9;
-      var histogram = recorder.getIntervalHistogram();
-      Map<String, Long> mix = new TreeMap<>();
-      reasons.forEach((k, v) -> mix.put(k, v.get()));
-      return new Result(
-          options.target(),
-          options.concurrency(),
-          options.rate(),
-          completed.get(),
-          errors.get(),
-          completed.get() / seconds,
-          histogram.getValueAtPercentile(50) / 1e3,
-          histogram.getValueAtPercentile(90) / 1e3,
-          histogram.getValueAtPercentile(99) / 1e3,
-          histogram.getValueAtPercentile(99.9) / 1e3,
-          histogram.getMaxValue() / 1e3,
-          mix);
+      if (inFlight == 0
+          && (interval == 0 ? now >= end : start + (long) (issued * interval) >= end)) {
+        done.complete(null);
+      }
     }
 
-    private void call(LookupRouteRequest request, long sent) {
+    private void send(long intended) {
+      inFlight++;
+      LookupRouteRequest request = requests[(int) (issued++ % requests.length)];
       if (options.target() == Target.HEALTH) {
-        health.check(check, new Observer<HealthCheckResponse>(sent, r -> "SERVING"));
+        health.check(check, new Observer<HealthCheckResponse>(intended, r -> "SERVING"));
       } else {
         ClientCalls.asyncUnaryCall(
             channel.newCall(lookupMethod, CallOptions.DEFAULT),
             request,
-            new Observer<LookupRouteResponse>(sent, LookupRouteResponse::getReasonCode));
+            new Observer<LookupRouteResponse>(intended, LookupRouteResponse::getReasonCode));
       }
     }
 
+    /** Runs on the event loop (the channel's executor is direct). */
     private final class Observer<T> implements StreamObserver<T> {
       private final long sent;
       private final java.util.function.Function<T, String> reason;
@@ -299,19 +359,28 @@ public final class LookupLoad {
       @Override
       public void onNext(T value) {
         recorder.recordValue(Math.max(0, System.nanoTime() - sent));
-        completed.incrementAndGet();
-        reasons.computeIfAbsent(reason.apply(value), k -> new AtomicLong()).incrementAndGet();
+        completed++;
+        reasons.computeIfAbsent(reason.apply(value), k -> new long[1])[0]++;
       }
 
       @Override
       public void onError(Throwable t) {
-        errors.incrementAndGet();
-        inFlight.release();
+        errors++;
+        finish();
       }
 
       @Override
       public void onCompleted() {
-        inFlight.release();
+        finish();
+      }
+
+      private void finish() {
+        inFlight--;
+        // A closed loop refills at once. An open loop resumes here when the cap had stopped it,
+        // and ends here after its last call; otherwise its timer is set.
+        if (interval == 0 || inFlight == options.concurrency() - 1 || inFlight == 0) {
+          pump();
+        }
       }
     }
   }

@@ -13,7 +13,6 @@ import io.inferencecache.index.internal.ReplicaShard;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.StampedLock;
@@ -481,13 +480,7 @@ final class Lookup {
     if (scope == null) {
       return 0;
     }
-    int live = 0;
-    for (ScopeReplica replica : scope.replicas.values()) {
-      if (replica.entries.get() > 0 && now - replica.newestSeconds < ttlSeconds) {
-        live++;
-      }
-    }
-    return live;
+    return scope.liveReplicas(now, ttlSeconds);
   }
 
   static float clamp01(float value) {
@@ -625,13 +618,17 @@ final class Lookup {
    * choose victims by them, and every namespace counts a key hot from them.
    */
   private Runnable creditFor(LookupRequest r, List<Match> matches) {
-    Map<String, long[]> runs = new HashMap<>();
-    for (Match m : matches) {
-      runs.put(
-          m.replica,
-          r.chainBearing() ? Arrays.copyOf(r.chainKeys(), m.runLength) : new long[] {r.exactKey()});
+    // One key array for every replica: each matched a leading run of it (the exact key alone on
+    // the exact path). The request's arrays are not changed after the lookup.
+    long[] keys = r.chainBearing() ? r.chainKeys() : new long[] {r.exactKey()};
+    String[] replicas = new String[matches.size()];
+    int[] runLengths = new int[replicas.length];
+    for (int i = 0; i < replicas.length; i++) {
+      Match m = matches.get(i);
+      replicas[i] = m.replica;
+      runLengths[i] = r.chainBearing() ? Math.min(m.runLength, keys.length) : 1;
     }
     IndexDomain domain = domainOf(r);
-    return () -> index.credit(domain, runs);
+    return () -> index.credit(domain, keys, replicas, runLengths);
   }
 }

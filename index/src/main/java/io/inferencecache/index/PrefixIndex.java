@@ -232,8 +232,12 @@ public final class PrefixIndex {
     if (newKeys > 0) {
       distinctChanged(store, newKeys);
     }
-    inScope.entries.addAndGet(added);
-    inScope.wrote(seconds);
+    if (inScope.entries.addAndGet(added) == added && added > 0) {
+      scope.changed(); // the replica held nothing in this scope before
+    }
+    if (inScope.wrote(seconds)) {
+      scope.changed();
+    }
     if (!store.reserved()) {
       entries.addAndGet(added);
     }
@@ -515,7 +519,7 @@ public final class PrefixIndex {
   }
 
   /** Credits delivered matches: adds one to the access count of each matched entry. */
-  void credit(IndexDomain domain, Map<String, long[]> runs) {
+  void credit(IndexDomain domain, long[] keys, String[] replicas, int[] runLengths) {
     DomainStore store = domains.get(domain);
     if (store == null) {
       return;
@@ -526,18 +530,19 @@ public final class PrefixIndex {
         policy.namespace(domain.tenant()).eviction() == EvictionAlgorithm.LFU
             ? Packed.MAX_ACCESS
             : hotLevel;
-    if (!needsCredit(store, runs, ceiling)) {
+    if (!needsCredit(store, keys, replicas, runLengths, ceiling)) {
       return; // a hot prefix's lookups take no write lock, and do not disturb concurrent readers
     }
     long stamp = store.lock().writeLock();
     try {
-      for (Map.Entry<String, long[]> run : runs.entrySet()) {
-        ReplicaShard shard = store.shard(run.getKey());
+      for (int r = 0; r < replicas.length; r++) {
+        ReplicaShard shard = store.shard(replicas[r]);
         if (shard == null) {
           continue;
         }
         LongIntTable held = shard.entries();
-        for (long key : run.getValue()) {
+        for (int k = 0; k < runLengths[r]; k++) {
+          long key = keys[k];
           int slot = held.find(key);
           int entry = slot < 0 ? 0 : held.valueAtFound(slot);
           if (entry == 0 || Packed.access(entry) >= ceiling) {
@@ -556,16 +561,20 @@ public final class PrefixIndex {
   }
 
   /** Whether any matched entry is below {@code ceiling}, read without a lock (true if unsure). */
-  private static boolean needsCredit(DomainStore store, Map<String, long[]> runs, int ceiling) {
+  private static boolean needsCredit(
+      DomainStore store, long[] keys, String[] replicas, int[] runLengths, int ceiling) {
     long stamp = store.lock().tryOptimisticRead();
     if (stamp == 0) {
       return true;
     }
     try {
-      for (Map.Entry<String, long[]> run : runs.entrySet()) {
-        ReplicaShard shard = store.shard(run.getKey());
-        for (long key : shard == null ? new long[0] : run.getValue()) {
-          int entry = shard.entries().get(key);
+      for (int r = 0; r < replicas.length; r++) {
+        ReplicaShard shard = store.shard(replicas[r]);
+        if (shard == null) {
+          continue;
+        }
+        for (int k = 0; k < runLengths[r]; k++) {
+          int entry = shard.entries().get(keys[k]);
           if (entry != 0 && Packed.access(entry) < ceiling) {
             return true;
           }
@@ -690,8 +699,8 @@ public final class PrefixIndex {
       return;
     }
     ScopeState scope = scopes.get(store.domain().scope());
-    if (scope != null) {
-      scope.replica(replica).entries.addAndGet(-removed);
+    if (scope != null && scope.replica(replica).entries.addAndGet(-removed) <= 0) {
+      scope.changed(); // the replica holds nothing in this scope any more
     }
     if (!store.reserved()) {
       entries.addAndGet(-removed);
@@ -1136,10 +1145,46 @@ public final class PrefixIndex {
   /** The replicas serving one (tenant, model, scheme), across adapters. */
   static final class ScopeState {
     final ConcurrentHashMap<String, ScopeReplica> replicas = new ConcurrentHashMap<>();
+    // Bumped whenever a replica's liveness may have changed: it started or stopped holding
+    // entries, or wrote in a new second. Lookups memoise the live count against it.
+    private final AtomicInteger version = new AtomicInteger();
+    private volatile LiveCount live;
 
     ScopeReplica replica(String replica) {
-      return replicas.computeIfAbsent(replica, r -> new ScopeReplica());
+      return replicas.computeIfAbsent(
+          replica,
+          r -> {
+            changed();
+            return new ScopeReplica();
+          });
     }
+
+    void changed() {
+      version.incrementAndGet();
+    }
+
+    /**
+     * Replicas holding entries that wrote within {@code ttlSeconds} of {@code now}. Computed at
+     * most once per (second, TTL, change) instead of on every lookup: a lookup's cost stays
+     * independent of the number of replicas.
+     */
+    int liveReplicas(int now, long ttlSeconds) {
+      int v = version.get();
+      LiveCount memo = live;
+      if (memo != null && memo.now == now && memo.ttlSeconds == ttlSeconds && memo.version == v) {
+        return memo.count;
+      }
+      int count = 0;
+      for (ScopeReplica replica : replicas.values()) {
+        if (replica.entries.get() > 0 && now - replica.newestSeconds < ttlSeconds) {
+          count++;
+        }
+      }
+      live = new LiveCount(now, ttlSeconds, v, count);
+      return count;
+    }
+
+    private record LiveCount(int now, long ttlSeconds, int version, int count) {}
   }
 
   /** One replica in a scope: how many entries it holds there, and its newest write. */
@@ -1147,10 +1192,13 @@ public final class PrefixIndex {
     final AtomicInteger entries = new AtomicInteger();
     volatile int newestSeconds;
 
-    void wrote(int seconds) {
+    /** Records a write at {@code seconds}; whether that moved the newest second. */
+    boolean wrote(int seconds) {
       if (seconds > newestSeconds) {
         newestSeconds = seconds;
+        return true;
       }
+      return false;
     }
   }
 

@@ -214,8 +214,8 @@ public final class InferenceCacheServer implements AutoCloseable {
   /**
    * Re-reads the TLS files when a modification time moves: the key pair, and the client CA for
    * mTLS. Files that do not load (a half-written renewal, a mismatched key) keep the last good
-   * credentials and are tried again next time. (grpc-java's own timed reload did not pick up
-   * renewed files in our tests, so the server watches them itself.)
+   * credentials, are logged once, and are tried again when they change. (grpc-java's own timed
+   * reload did not pick up renewed files in our tests, so the server watches them itself.)
    */
   private static final class TlsFilesReloader implements Runnable {
     private final AdvancedTlsX509KeyManager keys;
@@ -254,6 +254,9 @@ public final class InferenceCacheServer implements AutoCloseable {
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
           failed(tls.certificate(), e);
         }
+        // Tried either way: the same files are not tried (and logged) again until they change.
+        certificateTime = newCertificateTime;
+        keyTime = newKeyTime;
       }
       long newClientsTime = modified(tls.clientCa());
       if (clients != null && newClientsTime != clientsTime) {
@@ -264,6 +267,7 @@ public final class InferenceCacheServer implements AutoCloseable {
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
           failed(tls.clientCa(), e);
         }
+        clientsTime = newClientsTime;
       }
     }
 

@@ -86,6 +86,41 @@ class GrpcTlsTest {
   }
 
   @Test
+  void aRenewedClientCaIsTrustedWithoutARestart(@TempDir Path dir) throws Exception {
+    Pki first = Pki.create(Files.createDirectories(dir.resolve("first")));
+    Pki second = Pki.create(Files.createDirectories(dir.resolve("second")));
+    Path clientCa = Files.copy(first.ca(), dir.resolve("client-ca.pem"));
+    ServerOptions options =
+        ServerOptions.defaults().onLoopback().toBuilder()
+            .tls(
+                new ServerOptions.Tls(
+                    first.serverCert(), first.serverKey(), clientCa, Duration.ofMillis(200)))
+            .build();
+    try (InferenceCacheServer server = InferenceCacheServer.start(options)) {
+      int port = server.grpcAddress().getPort();
+      // Clients of the second CA are turned away...
+      assertThatThrownBy(() -> check(port, first.ca(), second.clientCert(), second.clientKey()))
+          .isInstanceOf(StatusRuntimeException.class);
+      // ...a client CA file that does not load is ignored (the first CA stays trusted)...
+      Files.writeString(clientCa, "-----BEGIN CERTIFICATE-----\nnot base64\n");
+      Thread.sleep(600);
+      assertThat(check(port, first.ca(), first.clientCert(), first.clientKey()))
+          .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      // ...and once the file holds the second CA, its clients get in and the first's do not.
+      Files.copy(second.ca(), clientCa, StandardCopyOption.REPLACE_EXISTING);
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
+          .until(() ->
+              check(port, first.ca(), second.clientCert(), second.clientKey())
+                  == HealthCheckResponse.ServingStatus.SERVING);
+      assertThatThrownBy(() -> check(port, first.ca(), first.clientCert(), first.clientKey()))
+          .isInstanceOf(StatusRuntimeException.class);
+    }
+  }
+
+  @Test
   void aKeyPairThatDoesNotLoadRefusesToStart(@TempDir Path dir) throws Exception {
     Path cert = Files.writeString(dir.resolve("tls.crt"), "not a certificate");
     Path key = Files.writeString(dir.resolve("tls.key"), "not a key");

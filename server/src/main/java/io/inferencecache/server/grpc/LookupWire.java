@@ -1,5 +1,6 @@
 package io.inferencecache.server.grpc;
 
+import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.inferencecache.server.WireKeys;
@@ -52,16 +53,20 @@ public final class LookupWire {
     return adapter;
   }
 
+  // The arrays are handed over, not copied, when they are exactly full (a 64-block chain is).
+
   public long[] chainKeys() {
-    return Arrays.copyOf(chainKeys, chainCount);
+    return chainCount == chainKeys.length ? chainKeys : Arrays.copyOf(chainKeys, chainCount);
   }
 
   public int[] blockTokenCounts() {
-    return Arrays.copyOf(blockTokenCounts, blockTokenCountCount);
+    return blockTokenCountCount == blockTokenCounts.length
+        ? blockTokenCounts
+        : Arrays.copyOf(blockTokenCounts, blockTokenCountCount);
   }
 
   public int[] tokenIds() {
-    return Arrays.copyOf(tokenIds, tokenCount);
+    return tokenCount == tokenIds.length ? tokenIds : Arrays.copyOf(tokenIds, tokenCount);
   }
 
   public boolean oversized() {
@@ -115,7 +120,7 @@ public final class LookupWire {
             wire.oversized = true;
           } else {
             if (wire.chainCount == wire.chainKeys.length) {
-              wire.chainKeys = Arrays.copyOf(wire.chainKeys, Math.max(16, wire.chainCount * 2));
+              wire.chainKeys = Arrays.copyOf(wire.chainKeys, Math.max(64, wire.chainCount * 2));
             }
             wire.chainKeys[wire.chainCount++] = WireKeys.key(bytes, in.at, length);
           }
@@ -156,7 +161,7 @@ public final class LookupWire {
         return;
       }
       if (blockTokenCountCount == blockTokenCounts.length) {
-        blockTokenCounts = Arrays.copyOf(blockTokenCounts, Math.max(16, blockTokenCountCount * 2));
+        blockTokenCounts = Arrays.copyOf(blockTokenCounts, Math.max(64, blockTokenCountCount * 2));
       }
       blockTokenCounts[blockTokenCountCount++] = value;
     } else {
@@ -256,7 +261,13 @@ public final class LookupWire {
       @Override
       public LookupWire parse(InputStream stream) {
         try {
-          byte[] bytes = stream.readNBytes(maxBytes + 1);
+          // gRPC hands over a stream that knows its length: read exactly that, one array, instead
+          // of readNBytes' 16 KiB buffers and copy (most of the server's allocation per call).
+          int size = stream instanceof KnownLength ? stream.available() : -1;
+          byte[] bytes =
+              size >= 0 && size <= maxBytes
+                  ? stream.readNBytes(size)
+                  : stream.readNBytes(maxBytes + 1);
           if (bytes.length > maxBytes) {
             throw Status.RESOURCE_EXHAUSTED
                 .withDescription("LookupRoute request larger than " + maxBytes + " bytes")
