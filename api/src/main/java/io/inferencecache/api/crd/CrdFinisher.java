@@ -30,6 +30,9 @@ public final class CrdFinisher {
           YAMLFactory.builder()
               .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
               .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              // "0.1" stays a string: a default of the wrong type makes the API server refuse
+              // the CRD.
+              .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
               .build());
 
   /** Printer columns by kind, in upstream's order. */
@@ -72,6 +75,13 @@ public final class CrdFinisher {
               "spec.decodePools", "name",
               "spec.acceleratorTypes", "name",
               "status.conditions", "type"));
+
+  /**
+   * Reserved objects that must stay empty: any key is refused ({@code maxProperties: 0}) whatever
+   * its value, so the generator's {@code additionalProperties} typing is dropped.
+   */
+  static final Map<String, List<String>> RESERVED_EMPTY =
+      Map.of("CacheTenant", List.of("spec.crypto"));
 
   private CrdFinisher() {}
 
@@ -127,6 +137,18 @@ public final class CrdFinisher {
       MAP_LISTS
           .getOrDefault(kind, Map.of())
           .forEach((path, key) -> markMapList(schema, path, key, kind));
+      for (String path : RESERVED_EMPTY.getOrDefault(kind, List.of())) {
+        JsonNode node = schema;
+        for (String part : path.split("\\.")) {
+          node = node.path("properties").path(part);
+        }
+        if (!(node instanceof ObjectNode reserved)) {
+          throw new IllegalStateException(kind + ": no object schema at " + path);
+        }
+        reserved.remove("additionalProperties");
+        reserved.put("maxProperties", 0);
+        reserved.put("x-kubernetes-preserve-unknown-fields", true);
+      }
     }
   }
 

@@ -174,6 +174,9 @@ class GeneratedCrdTest {
         .isEqualTo("strategy.requireChain requires strategy.enableChainMatching");
     assertThat(at(policy, "spec.routingFloorScore").path("pattern").asText())
         .isEqualTo("^(0|[1-9][0-9]{0,7})(\\.[0-9]{1,6})?$");
+    assertThat(at(policy, "spec.routingFloorScore").path("default").isTextual())
+        .as("a string default for a string field")
+        .isTrue();
     assertThat(at(policy, "spec.routingFloorScore").path("default").asText()).isEqualTo("0.1");
     assertThat(at(policy, "spec.minimumMatchedTokens").path("default").asInt()).isEqualTo(64);
     assertThat(at(policy, "spec.eviction").path("default").asText()).isEqualTo("LRU");
@@ -199,6 +202,15 @@ class GeneratedCrdTest {
     JsonNode index = schema(crd("cacheindexes"));
     assertThat(texts(at(index, "status.replicas").path("x-kubernetes-list-map-keys")))
         .containsExactly("id");
+  }
+
+  @Test
+  void theDeployCopyIsTheFinishedCrd() throws IOException {
+    for (String plural : List.of("cachebackends", "cachepolicies", "cacheindexes")) {
+      JsonNode deployed =
+          YAML.readTree(Path.of("../deploy/crds/" + plural + ".inferencecache.io.yaml").toFile());
+      assertThat(deployed).isEqualTo(crd(plural));
+    }
   }
 
   @Test
