@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       ServerCommand.class,
       SubscriberCommand.class,
       EngineSimCommand.class,
+      ValidateCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Run 'inferencecache COMMAND --help' for the options of a command."})

@@ -1,0 +1,184 @@
+package io.inferencecache.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.inferencecache.operator.validation.CrdValidator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code inferencecache validate -f FILE|DIR ...}: checks every {@code inferencecache.io} document
+ * in YAML or JSON files (directories are walked for {@code .yaml}, {@code .yml} and {@code .json})
+ * against the CRDs' schema and CEL rules, as the API server would, without a cluster. Other
+ * documents are counted and skipped.
+ */
+@Command(
+    name = "validate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Check inferencecache.io resources in files against the CRDs (schema, defaults, CEL rules,"
+          + " unknown fields), without a cluster.",
+      "",
+      "Each problem names the file, the document's index in it (from 0), the field path and the"
+          + " rule. Exit status: 0 when every resource is valid, 1 when one is not, 2 when a file"
+          + " cannot be read."
+    })
+public final class ValidateCommand implements Callable<Integer> {
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = {"-f", "--filename"},
+      paramLabel = "FILE|DIR",
+      required = true,
+      description = "A file or directory to check; repeatable, as kubectl's -f.")
+  List<Path> paths = new ArrayList<>();
+
+  @Mixin private OutputOption output;
+
+  /** One document's verdict. */
+  private record Checked(
+      Path file, int index, String kind, String name, List<CrdValidator.Problem> problems) {}
+
+  @Override
+  public Integer call() {
+    CrdValidator validator = CrdValidator.load();
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    List<Checked> checked = new ArrayList<>();
+    int skipped = 0;
+    for (Path file : files()) {
+      List<JsonNode> documents;
+      try {
+        documents = read(yaml, file);
+      } catch (IOException e) {
+        throw new ParameterException(
+            spec.commandLine(), file + " is not YAML or JSON: " + e.getMessage(), e);
+      }
+      for (int i = 0; i < documents.size(); i++) {
+        JsonNode document = documents.get(i);
+        if (document == null || document.isNull() || document.isMissingNode()) {
+          continue;
+        }
+        if (!CrdValidator.ours(document)) {
+          skipped++;
+          continue;
+        }
+        checked.add(
+            new Checked(
+                file,
+                i,
+                document.path("kind").asText(),
+                document.path("metadata").path("name").asText(),
+                validator.validate(document)));
+      }
+    }
+    boolean valid = checked.stream().allMatch(c -> c.problems().isEmpty());
+    PrintWriter out = spec.commandLine().getOut();
+    if (output.json()) {
+      out.println(json(checked, skipped, valid));
+    } else {
+      text(out, checked, skipped);
+    }
+    out.flush();
+    return valid ? 0 : 1;
+  }
+
+  private List<Path> files() {
+    List<Path> files = new ArrayList<>();
+    for (Path path : paths) {
+      if (Files.isDirectory(path)) {
+        try (Stream<Path> walk = Files.walk(path)) {
+          walk.filter(Files::isRegularFile)
+              .filter(p -> p.toString().matches(".*\\.(ya?ml|json)$"))
+              .sorted()
+              .forEach(files::add);
+        } catch (IOException e) {
+          throw new ParameterException(
+              spec.commandLine(), "cannot list " + path + ": " + e.getMessage(), e);
+        }
+      } else if (Files.isRegularFile(path)) {
+        files.add(path);
+      } else {
+        throw new ParameterException(
+            spec.commandLine(), path + " does not exist (give a file or a directory)");
+      }
+    }
+    return files;
+  }
+
+  /** Every document of a YAML stream (JSON is YAML). */
+  private static List<JsonNode> read(ObjectMapper yaml, Path file) throws IOException {
+    List<JsonNode> documents = new ArrayList<>();
+    try (MappingIterator<JsonNode> it = yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
+      while (it.hasNextValue()) {
+        documents.add(it.nextValue());
+      }
+    } catch (JsonProcessingException e) {
+      throw new IOException(e.getOriginalMessage(), e);
+    }
+    return documents;
+  }
+
+  private static void text(PrintWriter out, List<Checked> checked, int skipped) {
+    int invalid = 0;
+    for (Checked c : checked) {
+      String where = c.file() + "#" + c.index() + " " + c.kind() + "/" + c.name();
+      if (c.problems().isEmpty()) {
+        out.println(where + ": valid");
+      } else {
+        invalid++;
+        for (CrdValidator.Problem p : c.problems()) {
+          out.println(where + ": " + p.path() + ": " + p.message() + " [" + p.rule() + "]");
+        }
+      }
+    }
+    out.printf(
+        "%d resource(s) checked, %d invalid, %d other document(s) skipped%n",
+        checked.size(), invalid, skipped);
+  }
+
+  private static String json(List<Checked> checked, int skipped, boolean valid) {
+    JsonWriter json = new JsonWriter().beginObject().name("valid").value(valid);
+    json.name("skipped").value(skipped).name("resources").beginArray();
+    for (Checked c : checked) {
+      json.beginObject()
+          .name("file")
+          .value(c.file().toString())
+          .name("index")
+          .value(c.index())
+          .name("kind")
+          .value(c.kind())
+          .name("name")
+          .value(c.name())
+          .name("problems")
+          .beginArray();
+      for (CrdValidator.Problem p : c.problems()) {
+        json.beginObject()
+            .name("path")
+            .value(p.path())
+            .name("message")
+            .value(p.message())
+            .name("rule")
+            .value(p.rule())
+            .endObject();
+      }
+      json.endArray().endObject();
+    }
+    return json.endArray().endObject().toString();
+  }
+}

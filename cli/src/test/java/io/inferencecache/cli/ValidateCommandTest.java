@@ -1,0 +1,51 @@
+package io.inferencecache.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code inferencecache validate}: the samples are valid, a broken field is named, exit codes. */
+class ValidateCommandTest {
+
+  private static final Path SAMPLES = Path.of("../deploy/samples");
+
+  @Test
+  void everySampleIsValid() {
+    CommandRun run = CommandRun.of("validate", "-f", SAMPLES.toString());
+    assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+    assertThat(run.out()).contains("14 resource(s) checked, 0 invalid");
+  }
+
+  @Test
+  void aBrokenFieldIsNamedWithItsFileDocumentAndRule(@TempDir Path dir) throws Exception {
+    String sample = Files.readString(SAMPLES.resolve("cachepolicy.yaml"));
+    Path broken = dir.resolve("policies.yaml");
+    Files.writeString(
+        broken,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: unrelated}\n---\n"
+            + sample.replace("routingFloorScore: \"0.5\"", "routingFloorScore: \"high\""));
+    CommandRun run = CommandRun.of("validate", "-f", broken.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out())
+        .contains(broken + "#1 CachePolicy/default: spec.routingFloorScore:")
+        .contains("[pattern]")
+        .contains("1 resource(s) checked, 1 invalid, 1 other document(s) skipped");
+
+    CommandRun json = CommandRun.of("validate", "-f", broken.toString(), "-o", "json");
+    assertThat(json.exitCode()).isEqualTo(1);
+    assertThat(json.out())
+        .startsWith("{\"valid\":false,\"skipped\":1,\"resources\":[")
+        .contains("\"path\":\"spec.routingFloorScore\"")
+        .contains("\"rule\":\"pattern\"");
+  }
+
+  @Test
+  void aMissingFileIsAUsageError() {
+    CommandRun run = CommandRun.of("validate", "-f", "no/such/file.yaml");
+    assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(run.err()).contains("no/such/file.yaml does not exist");
+  }
+}
