@@ -5,13 +5,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.inferencecache.api.v1alpha1.CacheBackend;
+import io.inferencecache.api.v1alpha1.CachePolicy;
+import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.operator.validation.AdmissionRules;
 import io.inferencecache.operator.validation.CrdValidator;
+import io.inferencecache.operator.validation.FieldError;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -31,8 +39,9 @@ import picocli.CommandLine.Spec;
     name = "validate",
     mixinStandardHelpOptions = true,
     description = {
-      "Check inferencecache.io resources in files against the CRDs (schema, defaults, CEL rules,"
-          + " unknown fields), without a cluster.",
+      "Check inferencecache.io resources in files as the API server and the admission webhooks"
+          + " would (schema, defaults, CEL rules, unknown fields, then the webhooks' rules, with"
+          + " the files' resources applied in order), without a cluster.",
       "",
       "Each problem names the file, the document's index in it (from 0), the field path and the"
           + " rule. Exit status: 0 when every resource is valid, 1 when one is not, 2 when a file"
@@ -60,6 +69,8 @@ public final class ValidateCommand implements Callable<Integer> {
     CrdValidator validator = CrdValidator.load();
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     List<Checked> checked = new ArrayList<>();
+    // Valid resources so far, as if applied in order: the rules across a namespace see them.
+    List<HasMetadata> admitted = new ArrayList<>();
     int skipped = 0;
     for (Path file : files()) {
       List<JsonNode> documents;
@@ -78,13 +89,17 @@ public final class ValidateCommand implements Callable<Integer> {
           skipped++;
           continue;
         }
+        List<CrdValidator.Problem> problems = new ArrayList<>(validator.validate(document));
+        if (problems.isEmpty()) {
+          problems.addAll(admission(yaml, document, admitted));
+        }
         checked.add(
             new Checked(
                 file,
                 i,
                 document.path("kind").asText(),
                 document.path("metadata").path("name").asText(),
-                validator.validate(document)));
+                problems));
       }
     }
     boolean valid = checked.stream().allMatch(c -> c.problems().isEmpty());
@@ -96,6 +111,47 @@ public final class ValidateCommand implements Callable<Integer> {
     }
     out.flush();
     return valid ? 0 : 1;
+  }
+
+  private static final Map<String, Class<? extends HasMetadata>> ADMITTED_KINDS =
+      Map.of(
+          "CacheBackend", CacheBackend.class,
+          "CachePolicy", CachePolicy.class,
+          "CacheTenant", CacheTenant.class);
+
+  /**
+   * The validating webhook's decision on a schema-valid resource, creating it after {@code
+   * admitted} (same-namespace siblings only); a resource it admits joins them.
+   */
+  private static List<CrdValidator.Problem> admission(
+      ObjectMapper mapper, JsonNode document, List<HasMetadata> admitted) {
+    Class<? extends HasMetadata> type = ADMITTED_KINDS.get(document.path("kind").asText());
+    if (type == null) {
+      return List.of();
+    }
+    HasMetadata resource;
+    try {
+      resource = mapper.treeToValue(document, type);
+    } catch (JsonProcessingException e) {
+      return List.of(new CrdValidator.Problem("(document)", e.getOriginalMessage(), "admission"));
+    }
+    String namespace = resource.getMetadata().getNamespace();
+    List<HasMetadata> siblings =
+        admitted.stream()
+            .filter(r -> r.getClass() == type)
+            .filter(r -> Objects.equals(r.getMetadata().getNamespace(), namespace))
+            .toList();
+    List<CrdValidator.Problem> problems = new ArrayList<>();
+    for (FieldError error : AdmissionRules.create(resource, siblings)) {
+      String text = error.toString();
+      problems.add(
+          new CrdValidator.Problem(
+              error.field(), text.substring(error.field().length() + 2), "admission"));
+    }
+    if (problems.isEmpty()) {
+      admitted.add(resource);
+    }
+    return problems;
   }
 
   private List<Path> files() {

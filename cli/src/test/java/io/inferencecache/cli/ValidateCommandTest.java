@@ -43,6 +43,35 @@ class ValidateCommandTest {
   }
 
   @Test
+  void admissionRulesApplyAfterTheSchema(@TempDir Path dir) throws Exception {
+    String backend = Files.readString(SAMPLES.resolve("cachebackend-vllm-podlocal-host-only.yaml"));
+    Path file = dir.resolve("backends.yaml");
+    Files.writeString(
+        file,
+        backend
+            + "---\n"
+            + backend.replace("name: llama-podlocal", "name: llama-twin")
+            + "---\n"
+            + backend
+                .replace("name: llama-podlocal", "name: llama-tagged")
+                .replace("cache-domain: llama8b", "cache-domain: other")
+                .replaceAll("@sha256:[0-9a-f]{64}", ":latest"));
+    CommandRun run = CommandRun.of("validate", "-f", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out())
+        .contains(file + "#0 CacheBackend/llama-podlocal: valid")
+        .contains(
+            file
+                + "#1 CacheBackend/llama-twin:"
+                + " spec.engineSelector.matchLabels[inferencecache.io/cache-domain]: Duplicate"
+                + " value: \"llama8b\": CacheBackend llama-podlocal already serves this cache"
+                + " domain in the namespace [admission]")
+        .contains(
+            "#2 CacheBackend/llama-tagged: spec.lmCache.podLocal.server.image: Invalid value:")
+        .contains("must be pinned by digest");
+  }
+
+  @Test
   void aMissingFileIsAUsageError() {
     CommandRun run = CommandRun.of("validate", "-f", "no/such/file.yaml");
     assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);
