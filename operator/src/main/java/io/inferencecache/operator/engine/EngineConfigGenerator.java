@@ -1,0 +1,469 @@
+package io.inferencecache.operator.engine;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.inferencecache.api.v1alpha1.CacheBackend;
+import io.inferencecache.api.v1alpha1.spec.CacheBackendSpec;
+import io.inferencecache.api.v1alpha1.spec.Enums;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the Pod webhook injects into an engine pod for its CacheBackend, as a pure function: the
+ * same pod, backend and options always give the same bytes, and a pod it already wired comes back
+ * unchanged. Wires, as upstream per adapter:
+ *
+ * <ul>
+ *   <li><b>vLLM + LMCache PodLocal:</b> the {@code lmcache-mp-server} native sidecar, the {@code
+ *       /dev/shm} memory volume sized l1Capacity + 1Gi, {@code --kv-transfer-config} for the MP
+ *       connector, {@code --disable-hybrid-kv-cache-manager}, {@code PYTHONHASHSEED=0} and {@code
+ *       INFERENCECACHE_FAIL_OPEN};
+ *   <li><b>SGLang + LMCache PodLocal:</b> the same sidecar writing the client config, {@code
+ *       --enable-lmcache}, {@code --lmcache-config-file}, {@code LMCACHE_USE_EXPERIMENTAL}; the pod
+ *       must declare {@code --page-size} once and the chunk size must be a multiple of it;
+ *   <li><b>SGLang + HiCache:</b> the {@code --enable-hierarchical-cache} and {@code --hicache-*}
+ *       flags, an existing flag kept when its value is equivalent;
+ *   <li><b>EventsOnly:</b> nothing in the engine.
+ * </ul>
+ *
+ * <p>Every wired pod also gets the {@code kvevent-subscriber} sidecar when a subscriber image is
+ * configured and the backend names its model, the annotations the server's direct ingest reads
+ * ({@code inferencecache.io/model}, {@code /engine}, {@code /kv-events-endpoint}), the {@code
+ * injected-by}, {@code -uid} and {@code -generation} stamps, and {@code
+ * inferencecache.io/engine-config-hash}, a content hash of what was injected. Anything that cannot
+ * be wired whole is a {@link FailOpen} with the reason: the pod is admitted as it came.
+ *
+ * <p>Not yet generated here: the NodeLocal topology (gate and per-node server), engine overrides
+ * and the vLLM kernel-check init container; such backends fail open with a reason that says so.
+ */
+public final class EngineConfigGenerator {
+
+  public static final String INJECTED_BY = "inferencecache.io/injected-by";
+  public static final String INJECTED_BY_UID = "inferencecache.io/injected-by-uid";
+  public static final String INJECTED_GENERATION = "inferencecache.io/injected-generation";
+  public static final String CONFIG_HASH = "inferencecache.io/engine-config-hash";
+  public static final String MP_METRICS_LABEL = "inferencecache.io/lmcache-mp-metrics";
+  public static final String MODEL = "inferencecache.io/model";
+  public static final String ENGINE = "inferencecache.io/engine";
+  public static final String KV_EVENTS_ENDPOINT = "inferencecache.io/kv-events-endpoint";
+
+  static final String SERVER = "lmcache-mp-server";
+  static final String SUBSCRIBER = "kvevent-subscriber";
+  static final String SHM_VOLUME = "lmcache-mp-shm";
+  static final String CONFIG_VOLUME = "lmcache-mp-config";
+  static final String CONFIG_DIR = "/var/run/inference-cache/lmcache";
+  static final int MP_HTTP_PORT = 8080;
+  static final int KV_EVENTS_PORT = 5557;
+
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .build();
+
+  /**
+   * Settings of the webhook process.
+   *
+   * @param subscriberImage the kvevent-subscriber image; empty for no sidecar
+   * @param serverAddress the inference-cache server's gRPC address the sidecar reports to
+   */
+  public record Options(String subscriberImage, String serverAddress) {
+    public Options {
+      Objects.requireNonNull(subscriberImage, "subscriberImage");
+      Objects.requireNonNull(serverAddress, "serverAddress");
+    }
+  }
+
+  /** What the generator decided. */
+  public sealed interface Outcome permits Wired, FailOpen {}
+
+  /** The pod to admit, wired, and the hash stamped on it. */
+  public record Wired(Pod pod, String hash) implements Outcome {}
+
+  /** The pod is admitted as it came; {@code reason} says why it was not wired. */
+  public record FailOpen(String reason) implements Outcome {}
+
+  private EngineConfigGenerator() {}
+
+  /** Wires {@code original} (never changed) for {@code backend}. */
+  public static Outcome generate(Pod original, CacheBackend backend, Options options) {
+    CacheBackendSpec spec = backend.getSpec();
+    if (spec == null || spec.runtime == null) {
+      return new FailOpen("the CacheBackend has no runtime");
+    }
+    Pod pod = copy(original);
+    PodSpec podSpec = pod.getSpec();
+    if (podSpec == null || podSpec.getContainers() == null || podSpec.getContainers().isEmpty()) {
+      return new FailOpen("the pod has no containers");
+    }
+    boolean vllm = spec.runtime == Enums.Runtime.VLLM;
+    String engineName = vllm ? "vllm" : "sglang";
+    Container engine = engineContainer(podSpec, engineName);
+    if (engine == null) {
+      return new FailOpen(
+          "a pod with several containers needs one named '" + engineName + "' for the engine");
+    }
+    boolean eventsOnly =
+        spec.integration != null && spec.integration.mode == Enums.IntegrationMode.EventsOnly;
+    boolean failOpen = spec.integration == null || !Boolean.FALSE.equals(spec.integration.failOpen);
+    if (spec.integration != null && spec.integration.engineOverrides != null && !eventsOnly) {
+      return new FailOpen("engineOverrides are not generated by this build yet");
+    }
+    try {
+      if (!eventsOnly) {
+        Enums.BackendType type = spec.type == null ? Enums.BackendType.LMCache : spec.type;
+        if (type == Enums.BackendType.SGLangHiCache) {
+          HiCacheFlags.apply(engine, spec);
+        } else {
+          if (spec.lmCache == null || spec.lmCache.topology != Enums.Topology.PodLocal) {
+            return new FailOpen(
+                "only the PodLocal LMCache topology is generated by this build yet");
+          }
+          if (spec.remoteStorage != null) {
+            return new FailOpen(
+                "LMCache remote storage bindings are not generated by this build yet");
+          }
+          podLocal(podSpec, engine, spec, vllm, failOpen, observed(spec, options));
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      return new FailOpen(e.getMessage());
+    }
+    boolean sidecar = subscriber(podSpec, engine, spec, options, vllm, eventsOnly);
+    if (eventsOnly && !sidecar && (spec.observation == null || spec.observation.modelID == null)) {
+      return new FailOpen("EventsOnly wires nothing without observation.modelID");
+    }
+    String hash = hash(podSpec);
+    Map<String, String> annotations =
+        pod.getMetadata().getAnnotations() == null
+            ? new LinkedHashMap<>()
+            : new LinkedHashMap<>(pod.getMetadata().getAnnotations());
+    annotations.remove("inferencecache.io/inject-skipped");
+    String namespace = backend.getMetadata().getNamespace();
+    annotations.put(INJECTED_BY, namespace + "/" + backend.getMetadata().getName());
+    annotations.put(INJECTED_BY_UID, String.valueOf(backend.getMetadata().getUid()));
+    annotations.put(INJECTED_GENERATION, String.valueOf(backend.getMetadata().getGeneration()));
+    annotations.put(CONFIG_HASH, hash);
+    if (spec.observation != null && spec.observation.modelID != null) {
+      annotations.put(MODEL, spec.observation.modelID);
+      annotations.put(ENGINE, engineName);
+      annotations.put(KV_EVENTS_ENDPOINT, "tcp://*:" + KV_EVENTS_PORT);
+    }
+    pod.getMetadata().setAnnotations(annotations);
+    if (!eventsOnly && spec.lmCache != null && spec.lmCache.topology == Enums.Topology.PodLocal) {
+      Map<String, String> labels =
+          pod.getMetadata().getLabels() == null
+              ? new LinkedHashMap<>()
+              : new LinkedHashMap<>(pod.getMetadata().getLabels());
+      labels.put(MP_METRICS_LABEL, "true");
+      pod.getMetadata().setLabels(labels);
+    }
+    return new Wired(pod, hash);
+  }
+
+  private static Pod copy(Pod pod) {
+    try {
+      return CANONICAL.readValue(CANONICAL.writeValueAsBytes(pod), Pod.class);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("a pod always copies", e);
+    }
+  }
+
+  private static @Nullable Container engineContainer(PodSpec spec, String name) {
+    for (Container c : spec.getContainers()) {
+      if (name.equals(c.getName())) {
+        return c;
+      }
+    }
+    List<Container> others = new ArrayList<>();
+    for (Container c : spec.getContainers()) {
+      if (!SUBSCRIBER.equals(c.getName())) {
+        others.add(c);
+      }
+    }
+    return others.size() == 1 ? others.getFirst() : null;
+  }
+
+  /** First 16 hex digits of SHA-256 over the canonical JSON of the wired pod spec. */
+  static String hash(PodSpec spec) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(CANONICAL.writeValueAsBytes(spec));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+      throw new IllegalStateException("a pod spec always hashes", e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // PodLocal LMCache
+
+  /** Whether the subscriber sidecar will watch this engine (an image and a model id). */
+  private static boolean observed(CacheBackendSpec spec, Options options) {
+    return !options.subscriberImage().isEmpty()
+        && spec.observation != null
+        && spec.observation.modelID != null
+        && !spec.observation.modelID.isEmpty();
+  }
+
+  private static void podLocal(
+      PodSpec podSpec,
+      Container engine,
+      CacheBackendSpec spec,
+      boolean vllm,
+      boolean failOpen,
+      boolean observed) {
+    CacheBackendSpec.Server server =
+        spec.lmCache.podLocal == null ? null : spec.lmCache.podLocal.server;
+    if (server == null
+        || server.image == null
+        || server.port == null
+        || server.l1Capacity == null) {
+      throw new IllegalArgumentException("the PodLocal server needs image, port and l1Capacity");
+    }
+    int port = server.port;
+    if (port == MP_HTTP_PORT) {
+      throw new IllegalArgumentException("the MP port must differ from " + MP_HTTP_PORT);
+    }
+    int chunk = spec.lmCache.chunkSizeTokens == null ? 256 : spec.lmCache.chunkSizeTokens;
+    BigDecimal l1 = Quantity.getAmountInBytes(server.l1Capacity);
+    BigDecimal shm = l1.add(BigDecimal.valueOf(1L << 30));
+    if (!vllm) {
+      Args.pageSizeDivides(engine, chunk);
+    }
+    // The shared memory: adopt a fitting /dev/shm, or add ours.
+    String shmVolume = Volumes.devShm(podSpec, engine, shm);
+    if (shmVolume == null) {
+      Volumes.adopt(
+          podSpec,
+          new VolumeBuilder()
+              .withName(SHM_VOLUME)
+              .withNewEmptyDir()
+              .withMedium("Memory")
+              .withSizeLimit(binary(shm))
+              .endEmptyDir()
+              .build());
+      Volumes.mount(engine, SHM_VOLUME, "/dev/shm");
+      shmVolume = SHM_VOLUME;
+    }
+    List<VolumeMount> serverMounts = new ArrayList<>();
+    serverMounts.add(
+        new VolumeMountBuilder().withName(shmVolume).withMountPath("/dev/shm").build());
+    if (!vllm) {
+      Volumes.adopt(
+          podSpec,
+          new VolumeBuilder().withName(CONFIG_VOLUME).withNewEmptyDir().endEmptyDir().build());
+      Volumes.mount(engine, CONFIG_VOLUME, CONFIG_DIR);
+      serverMounts.add(
+          new VolumeMountBuilder().withName(CONFIG_VOLUME).withMountPath(CONFIG_DIR).build());
+    }
+    String l1Gb =
+        l1.divide(BigDecimal.valueOf(1L << 30), 6, RoundingMode.HALF_EVEN)
+            .stripTrailingZeros()
+            .toPlainString();
+    List<String> serverArgs =
+        new ArrayList<>(
+            List.of(
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(port),
+                "--http-host",
+                "0.0.0.0",
+                "--http-port",
+                String.valueOf(MP_HTTP_PORT),
+                "--chunk-size",
+                String.valueOf(chunk),
+                "--l1-size-gb",
+                l1Gb,
+                "--eviction-policy",
+                "LRU",
+                "--max-workers",
+                String.valueOf(server.maxWorkers == null ? 1 : server.maxWorkers)));
+    ContainerBuilder sidecar =
+        new ContainerBuilder()
+            .withName(SERVER)
+            .withImage(server.image.strip())
+            .withImagePullPolicy("IfNotPresent")
+            .withRestartPolicy("Always")
+            .withEnv(
+                new EnvVarBuilder().withName("NVIDIA_VISIBLE_DEVICES").withValue("all").build(),
+                new EnvVarBuilder().withName("INFERENCECACHE_MP_SERVER").withValue("true").build())
+            .addNewPort()
+            .withName("lmcache-mp")
+            .withContainerPort(port)
+            .endPort()
+            .addNewPort()
+            .withName("lmcache-http")
+            .withContainerPort(MP_HTTP_PORT)
+            .endPort()
+            .withStartupProbe(Probes.health(3, 40))
+            .withReadinessProbe(Probes.health(5, 3))
+            .withLivenessProbe(Probes.health(10, 3))
+            .withNewSecurityContext()
+            .withAllowPrivilegeEscalation(false)
+            .withNewCapabilities()
+            .withDrop("ALL")
+            .endCapabilities()
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext()
+            .withResources(server.resources)
+            .withVolumeMounts(serverMounts);
+    if (vllm) {
+      sidecar.withCommand("lmcache").withArgs(serverArgs);
+    } else {
+      // The client config is written by the server container, from positional arguments only.
+      List<String> args = new ArrayList<>();
+      args.add(
+          "set -eu; printf 'chunk_size: %s\\nmp_host: \"127.0.0.1\"\\nmp_port: %s\\n' \"$1\" \"$2\""
+              + " > "
+              + CONFIG_DIR
+              + "/client.yaml.tmp && mv "
+              + CONFIG_DIR
+              + "/client.yaml.tmp "
+              + CONFIG_DIR
+              + "/client.yaml; shift 2; exec lmcache \"$@\"");
+      args.add("lmcache-mp-server");
+      args.add(String.valueOf(chunk));
+      args.add(String.valueOf(port));
+      args.addAll(serverArgs);
+      sidecar.withCommand("/bin/sh", "-c").withArgs(args);
+    }
+    Containers.adoptInit(podSpec, sidecar.build(), "INFERENCECACHE_MP_SERVER");
+    if (vllm) {
+      String config =
+          "{\"kv_connector\":\"LMCacheMPConnector\","
+              + "\"kv_connector_module_path\":\"lmcache.integration.vllm.lmcache_mp_connector\","
+              + "\"kv_role\":\"kv_both\","
+              + "\"kv_connector_extra_config\":{\"lmcache.mp.host\":\"tcp://127.0.0.1\","
+              + "\"lmcache.mp.port\":\""
+              + port
+              + "\"}}";
+      Args.upsertPair(engine, "--kv-transfer-config", config);
+      Args.upsertFlag(engine, "--disable-hybrid-kv-cache-manager");
+      Containers.upsertEnv(engine, "PYTHONHASHSEED", "0");
+    } else {
+      Args.upsertFlag(engine, "--enable-lmcache");
+      Args.upsertPair(engine, "--lmcache-config-file", CONFIG_DIR + "/client.yaml");
+      Containers.upsertEnv(engine, "LMCACHE_USE_EXPERIMENTAL", "True");
+      if (observed) {
+        // The sidecar scrapes the engine's load and hit rate.
+        Args.upsertFlag(engine, "--enable-metrics");
+      }
+    }
+    Containers.upsertEnv(engine, "INFERENCECACHE_FAIL_OPEN", String.valueOf(failOpen));
+  }
+
+  /** {@code bytes} in the largest binary unit that divides it: 9Gi rather than 9663676416. */
+  static Quantity binary(BigDecimal bytes) {
+    String[] units = {"Ti", "Gi", "Mi", "Ki"};
+    for (int i = 0; i < units.length; i++) {
+      BigDecimal unit = BigDecimal.valueOf(1L << (10 * (4 - i)));
+      BigDecimal[] qr = bytes.divideAndRemainder(unit);
+      if (qr[1].signum() == 0 && qr[0].signum() > 0) {
+        return new Quantity(qr[0].toPlainString(), units[i]);
+      }
+    }
+    return new Quantity(bytes.toPlainString());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The subscriber sidecar
+
+  private static boolean subscriber(
+      PodSpec podSpec,
+      Container engine,
+      CacheBackendSpec spec,
+      Options options,
+      boolean vllm,
+      boolean eventsOnly) {
+    if (!observed(spec, options)) {
+      return false;
+    }
+    for (Container c : podSpec.getContainers()) {
+      if (SUBSCRIBER.equals(c.getName())) {
+        return false; // a same-name container is the user's; left alone and not counted
+      }
+    }
+    int metricsPort = Args.lastPort(engine, vllm ? 8000 : 30000);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--engine-endpoint=tcp://127.0.0.1:" + KV_EVENTS_PORT,
+                "--server=" + options.serverAddress(),
+                "--replica-id=$(POD_NAME)",
+                "--tenant-id=$(POD_NAMESPACE)",
+                "--model-id=" + spec.observation.modelID,
+                "--hash-scheme=" + (vllm ? "vllm" : "sglang"),
+                "--engine-metrics-url=http://127.0.0.1:" + metricsPort + "/metrics"));
+    if (!eventsOnly) {
+      args.add("--ignore-block-removed=true");
+    }
+    podSpec
+        .getContainers()
+        .add(
+            new ContainerBuilder()
+                .withName(SUBSCRIBER)
+                .withImage(options.subscriberImage())
+                .withImagePullPolicy("IfNotPresent")
+                .withArgs(args)
+                .withEnv(
+                    new EnvVarBuilder()
+                        .withName("POD_NAME")
+                        .withNewValueFrom()
+                        .withNewFieldRef()
+                        .withFieldPath("metadata.name")
+                        .endFieldRef()
+                        .endValueFrom()
+                        .build(),
+                    new EnvVarBuilder()
+                        .withName("POD_NAMESPACE")
+                        .withNewValueFrom()
+                        .withNewFieldRef()
+                        .withFieldPath("metadata.namespace")
+                        .endFieldRef()
+                        .endValueFrom()
+                        .build())
+                .withNewResources()
+                .addToRequests("cpu", new Quantity("10m"))
+                .addToRequests("memory", new Quantity("64Mi"))
+                .addToLimits("cpu", new Quantity("200m"))
+                .addToLimits("memory", new Quantity("128Mi"))
+                .endResources()
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true)
+                .withRunAsUser(65532L)
+                .withReadOnlyRootFilesystem(true)
+                .withAllowPrivilegeEscalation(false)
+                .withNewCapabilities()
+                .withDrop("ALL")
+                .endCapabilities()
+                .endSecurityContext()
+                .build());
+    return true;
+  }
+}
