@@ -113,6 +113,14 @@ final class JsonWriter {
     json.append('"');
   }
 
+  /** Writes {@code json}, already valid JSON text, as the next value. */
+  JsonWriter raw(String json) {
+    separate();
+    this.json.append(json);
+    needsComma = true;
+    return this;
+  }
+
   @Override
   public String toString() {
     return json.toString();

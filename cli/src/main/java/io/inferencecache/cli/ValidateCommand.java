@@ -6,12 +6,16 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.zjsonpatch.JsonDiff;
 import io.inferencecache.api.v1alpha1.CacheBackend;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.operator.engine.EngineConfigGenerator;
 import io.inferencecache.operator.validation.AdmissionRules;
 import io.inferencecache.operator.validation.CrdValidator;
 import io.inferencecache.operator.validation.FieldError;
+import io.inferencecache.operator.webhook.AdmissionHandler;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -22,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,7 +63,33 @@ public final class ValidateCommand implements Callable<Integer> {
       description = "A file or directory to check; repeatable, as kubectl's -f.")
   List<Path> paths = new ArrayList<>();
 
+  @Option(
+      names = "--kvevent-subscriber-image",
+      defaultValue = "",
+      description =
+          "For the dry-run injection: the subscriber sidecar image the webhook is configured with"
+              + " (default: none, no sidecar).")
+  String subscriberImage;
+
+  @Option(
+      names = "--server-address",
+      defaultValue = "inference-cache-server.inference-cache-system.svc:9090",
+      description = "For the dry-run injection: the server the subscriber reports to.")
+  String serverAddress;
+
   @Mixin private OutputOption output;
+
+  /** A Pod or a workload's pod template, and what the Pod webhook would do with it. */
+  private record Injection(
+      Path file,
+      int index,
+      String kind,
+      String name,
+      @Nullable String backend,
+      @Nullable String hash,
+      @Nullable JsonNode patch,
+      @Nullable String notWired,
+      @Nullable String denied) {}
 
   /** One document's verdict. */
   private record Checked(
@@ -71,6 +102,7 @@ public final class ValidateCommand implements Callable<Integer> {
     List<Checked> checked = new ArrayList<>();
     // Valid resources so far, as if applied in order: the rules across a namespace see them.
     List<HasMetadata> admitted = new ArrayList<>();
+    List<Workload> workloads = new ArrayList<>();
     int skipped = 0;
     for (Path file : files()) {
       List<JsonNode> documents;
@@ -86,7 +118,12 @@ public final class ValidateCommand implements Callable<Integer> {
           continue;
         }
         if (!CrdValidator.ours(document)) {
-          skipped++;
+          Workload workload = Workload.of(file, i, document);
+          if (workload == null) {
+            skipped++;
+          } else {
+            workloads.add(workload);
+          }
           continue;
         }
         List<CrdValidator.Problem> problems = new ArrayList<>(validator.validate(document));
@@ -102,12 +139,20 @@ public final class ValidateCommand implements Callable<Integer> {
                 problems));
       }
     }
-    boolean valid = checked.stream().allMatch(c -> c.problems().isEmpty());
+    List<Injection> injections = new ArrayList<>();
+    EngineConfigGenerator.Options options =
+        new EngineConfigGenerator.Options(subscriberImage, serverAddress);
+    for (Workload workload : workloads) {
+      injections.add(inject(workload, admitted, options));
+    }
+    boolean valid =
+        checked.stream().allMatch(c -> c.problems().isEmpty())
+            && injections.stream().allMatch(j -> j.denied() == null);
     PrintWriter out = spec.commandLine().getOut();
     if (output.json()) {
-      out.println(json(checked, skipped, valid));
+      out.println(json(checked, injections, skipped, valid));
     } else {
-      text(out, checked, skipped);
+      text(out, checked, injections, skipped);
     }
     out.flush();
     return valid ? 0 : 1;
@@ -190,7 +235,141 @@ public final class ValidateCommand implements Callable<Integer> {
     return documents;
   }
 
-  private static void text(PrintWriter out, List<Checked> checked, int skipped) {
+  /** A Pod, or a Deployment/StatefulSet/DaemonSet/Job's pod template, found in the files. */
+  private record Workload(Path file, int index, String kind, String name, JsonNode pod) {
+    static @Nullable Workload of(Path file, int index, JsonNode document) {
+      String kind = document.path("kind").asText();
+      String name = document.path("metadata").path("name").asText();
+      String namespace = document.path("metadata").path("namespace").asText("default");
+      if (kind.equals("Pod") && document.path("apiVersion").asText().equals("v1")) {
+        return new Workload(file, index, kind, name, document);
+      }
+      JsonNode template = document.path("spec").path("template");
+      if (List.of("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job").contains(kind)
+          && template.isObject()) {
+        com.fasterxml.jackson.databind.node.ObjectNode pod = template.deepCopy();
+        pod.put("apiVersion", "v1");
+        pod.put("kind", "Pod");
+        com.fasterxml.jackson.databind.node.ObjectNode metadata = pod.with("metadata");
+        metadata.put("namespace", namespace);
+        if (!metadata.has("name")) {
+          metadata.put("name", name + "-pod");
+        }
+        return new Workload(file, index, kind, name, pod);
+      }
+      return null;
+    }
+  }
+
+  /** The Pod webhook's decision, dry-run, against the valid CacheBackends of the files. */
+  private static Injection inject(
+      Workload w, List<HasMetadata> admitted, EngineConfigGenerator.Options options) {
+    ObjectMapper json = new ObjectMapper();
+    Pod pod;
+    try {
+      pod = json.treeToValue(w.pod(), Pod.class);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      return new Injection(
+          w.file(),
+          w.index(),
+          w.kind(),
+          w.name(),
+          null,
+          null,
+          null,
+          "not a pod: " + e.getMessage(),
+          null);
+    }
+    String namespace =
+        pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
+    Map<String, String> annotations =
+        pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
+    String skip = annotations.get(AdmissionHandler.SKIP_INJECT);
+    if (skip != null && AdmissionHandler.truthy(skip)) {
+      return new Injection(
+          w.file(),
+          w.index(),
+          w.kind(),
+          w.name(),
+          null,
+          null,
+          null,
+          "opted out with " + AdmissionHandler.SKIP_INJECT,
+          null);
+    }
+    Map<String, String> labels =
+        pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
+    List<CacheBackend> matching = new ArrayList<>();
+    for (HasMetadata resource : admitted) {
+      if (resource instanceof CacheBackend backend
+          && Objects.equals(backend.getMetadata().getNamespace(), namespace)
+          && backend.getSpec().engineSelector != null
+          && backend.getSpec().engineSelector.matchLabels != null
+          && !backend.getSpec().engineSelector.matchLabels.isEmpty()
+          && labels
+              .entrySet()
+              .containsAll(backend.getSpec().engineSelector.matchLabels.entrySet())) {
+        matching.add(backend);
+      }
+    }
+    if (matching.size() > 1) {
+      return new Injection(
+          w.file(),
+          w.index(),
+          w.kind(),
+          w.name(),
+          null,
+          null,
+          null,
+          null,
+          "matches several CacheBackends ("
+              + String.join(", ", matching.stream().map(b -> b.getMetadata().getName()).toList())
+              + "): the Pod webhook denies it");
+    }
+    if (matching.isEmpty()) {
+      return new Injection(
+          w.file(),
+          w.index(),
+          w.kind(),
+          w.name(),
+          null,
+          null,
+          null,
+          "no CacheBackend in the files matches its labels",
+          null);
+    }
+    CacheBackend backend = matching.getFirst();
+    String by = namespace + "/" + backend.getMetadata().getName();
+    return switch (EngineConfigGenerator.generate(pod, backend, options)) {
+      case EngineConfigGenerator.Wired wired ->
+          new Injection(
+              w.file(),
+              w.index(),
+              w.kind(),
+              w.name(),
+              by,
+              wired.hash(),
+              JsonDiff.asJson(
+                  reparse(json, json.valueToTree(pod)),
+                  reparse(json, json.valueToTree(wired.pod()))),
+              null,
+              null);
+      case EngineConfigGenerator.FailOpen failed ->
+          new Injection(
+              w.file(), w.index(), w.kind(), w.name(), by, null, null, failed.reason(), null);
+    };
+  }
+
+  private static JsonNode reparse(ObjectMapper json, JsonNode node) {
+    try {
+      return json.readTree(json.writeValueAsBytes(node));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void text(
+      PrintWriter out, List<Checked> checked, List<Injection> injections, int skipped) {
     int invalid = 0;
     for (Checked c : checked) {
       String where = c.file() + "#" + c.index() + " " + c.kind() + "/" + c.name();
@@ -203,12 +382,29 @@ public final class ValidateCommand implements Callable<Integer> {
         }
       }
     }
+    int denied = 0;
+    for (Injection j : injections) {
+      String where = j.file() + "#" + j.index() + " " + j.kind() + "/" + j.name();
+      if (j.denied() != null) {
+        denied++;
+        out.println(where + ": " + j.denied());
+      } else if (j.notWired() != null) {
+        out.println(where + ": not wired (" + j.notWired() + ")");
+      } else {
+        out.println(where + ": wired by CacheBackend " + j.backend() + ", hash " + j.hash() + ":");
+        for (JsonNode op : j.patch()) {
+          out.println("  " + op.path("op").asText() + " " + op.path("path").asText());
+        }
+      }
+    }
     out.printf(
-        "%d resource(s) checked, %d invalid, %d other document(s) skipped%n",
-        checked.size(), invalid, skipped);
+        "%d resource(s) checked, %d invalid, %d workload(s) dry-run injected, %d denied, %d other"
+            + " document(s) skipped%n",
+        checked.size(), invalid, injections.size(), denied, skipped);
   }
 
-  private static String json(List<Checked> checked, int skipped, boolean valid) {
+  private static String json(
+      List<Checked> checked, List<Injection> injections, int skipped, boolean valid) {
     JsonWriter json = new JsonWriter().beginObject().name("valid").value(valid);
     json.name("skipped").value(skipped).name("resources").beginArray();
     for (Checked c : checked) {
@@ -234,6 +430,27 @@ public final class ValidateCommand implements Callable<Integer> {
             .endObject();
       }
       json.endArray().endObject();
+    }
+    json.endArray().name("workloads").beginArray();
+    for (Injection j : injections) {
+      json.beginObject()
+          .name("file")
+          .value(j.file().toString())
+          .name("index")
+          .value(j.index())
+          .name("kind")
+          .value(j.kind())
+          .name("name")
+          .value(j.name());
+      if (j.denied() != null) {
+        json.name("denied").value(j.denied());
+      } else if (j.notWired() != null) {
+        json.name("notWired").value(j.notWired());
+      } else {
+        json.name("backend").value(j.backend()).name("hash").value(j.hash());
+        json.name("patch").raw(j.patch().toString());
+      }
+      json.endObject();
     }
     return json.endArray().endObject().toString();
   }

@@ -16,7 +16,33 @@ class ValidateCommandTest {
   void everySampleIsValid() {
     CommandRun run = CommandRun.of("validate", "-f", SAMPLES.toString());
     assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
-    assertThat(run.out()).contains("14 resource(s) checked, 0 invalid");
+    assertThat(run.out())
+        .contains("14 resource(s) checked, 0 invalid, 1 workload(s) dry-run injected, 0 denied")
+        .contains("Deployment/llama-8b: wired by CacheBackend team-a/llama-podlocal, hash ")
+        .contains("  add /spec/initContainers")
+        .contains("  add /metadata/annotations");
+  }
+
+  @Test
+  void podsAreDryRunInjectedAgainstTheBackendsOfTheFiles(@TempDir Path dir) throws Exception {
+    String backend = Files.readString(SAMPLES.resolve("cachebackend-events-only.yaml"));
+    String pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team-c, labels:"
+            + " {inferencecache.io/cache-domain: qwen-next, tier: x}}\n"
+            + "spec: {containers: [{name: vllm, image: vllm}]}\n";
+    Path file = dir.resolve("all.yaml");
+    Files.writeString(
+        file,
+        pod
+            + "---\n"
+            + backend
+            + "---\n"
+            + backend
+                .replace("name: qwen-next-routing", "name: other")
+                .replace("cache-domain: qwen-next", "cache-domain: qwen-next-2"));
+    CommandRun ok = CommandRun.of("validate", "-f", file.toString(), "-o", "json");
+    assertThat(ok.exitCode()).as(ok.out()).isZero();
+    assertThat(ok.out()).contains("\"backend\":\"team-c/qwen-next-routing\"");
   }
 
   @Test
@@ -32,7 +58,9 @@ class ValidateCommandTest {
     assertThat(run.out())
         .contains(broken + "#1 CachePolicy/default: spec.routingFloorScore:")
         .contains("[pattern]")
-        .contains("1 resource(s) checked, 1 invalid, 1 other document(s) skipped");
+        .contains(
+            "1 resource(s) checked, 1 invalid, 0 workload(s) dry-run injected, 0 denied, 1 other"
+                + " document(s) skipped");
 
     CommandRun json = CommandRun.of("validate", "-f", broken.toString(), "-o", "json");
     assertThat(json.exitCode()).isEqualTo(1);

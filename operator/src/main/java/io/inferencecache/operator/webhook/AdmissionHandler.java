@@ -55,7 +55,7 @@ public final class AdmissionHandler {
           MUTATE_TENANT,
           VALIDATE_TENANT);
 
-  static final String SKIP_INJECT = "inferencecache.io/skip-inject";
+  public static final String SKIP_INJECT = "inferencecache.io/skip-inject";
   static final String INJECT_SKIPPED = "inferencecache.io/inject-skipped";
   private static final List<String> STAMPS =
       List.of(
@@ -252,7 +252,8 @@ public final class AdmissionHandler {
     return allow(uid, patch(original, withAnnotations(original, updated)));
   }
 
-  static boolean truthy(String value) {
+  /** Whether a skip-inject annotation value opts out: any non-empty value but a false synonym. */
+  public static boolean truthy(String value) {
     String v = value.strip().toLowerCase(Locale.ROOT);
     return !v.isEmpty() && !FALSE_WORDS.contains(v);
   }
