@@ -197,7 +197,7 @@ public final class CacheBackendRules {
   }
 
   /** Why {@code endpoint} is not a bare host:port, or null. */
-  static @Nullable String endpointProblem(String endpoint) {
+  public static @Nullable String endpointProblem(String endpoint) {
     if (endpoint.contains("://")) {
       return "must be a bare host:port, without a scheme";
     }
@@ -732,7 +732,7 @@ public final class CacheBackendRules {
   }
 
   /** The flag of an argument: its first token, without {@code =value}. */
-  static String flag(String arg) {
+  public static String flag(String arg) {
     String token = arg.strip().split("\\s+", 2)[0];
     int eq = token.indexOf('=');
     return eq > 0 ? token.substring(0, eq) : token;
