@@ -28,6 +28,25 @@ final class Containers {
   }
 
   /**
+   * Defines {@code variable} unless an equal definition is there; a different definition of the
+   * same name is the user's and stops the wiring.
+   */
+  static void adoptEnv(Container c, EnvVar variable) {
+    List<EnvVar> env = c.getEnv() == null ? new ArrayList<>() : new ArrayList<>(c.getEnv());
+    for (EnvVar e : env) {
+      if (variable.getName().equals(e.getName())) {
+        if (!variable.equals(e)) {
+          throw new IllegalArgumentException(
+              "the engine already defines " + variable.getName() + " differently");
+        }
+        return;
+      }
+    }
+    env.add(variable);
+    c.setEnv(env);
+  }
+
+  /**
    * Adds {@code container} as an init container, or replaces a same-name one that carries our
    * {@code marker=true} variable; any other same-name container is the user's and stops the wiring.
    */
