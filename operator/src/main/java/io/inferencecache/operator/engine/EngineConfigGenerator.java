@@ -58,8 +58,8 @@ import org.jspecify.annotations.Nullable;
  * be wired whole is a {@link FailOpen} with the reason: the pod is admitted as it came.
  *
  * <p>NodeLocal pods wait in a startup gate for the node's server ({@link NodeLocalGate}); engine
- * overrides apply after the adapter, scoped to what it owns ({@link Overrides}). Not yet generated
- * here: the vLLM kernel-check init container.
+ * overrides apply after the adapter, scoped to what it owns ({@link Overrides}); vLLM pods get the
+ * kernel check ({@link KernelCheck}).
  */
 public final class EngineConfigGenerator {
 
@@ -168,6 +168,10 @@ public final class EngineConfigGenerator {
       }
       if (overrides != null && !eventsOnly) {
         Overrides.apply(engine, argsBefore, envBefore, overrides);
+      }
+      if (vllm) {
+        // Before the subscriber is appended, so that single-container detection still holds.
+        KernelCheck.apply(podSpec, engine, backend, eventsOnly);
       }
     } catch (IllegalArgumentException e) {
       return new FailOpen(e.getMessage());
