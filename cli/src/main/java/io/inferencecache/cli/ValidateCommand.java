@@ -89,7 +89,21 @@ public final class ValidateCommand implements Callable<Integer> {
       @Nullable String hash,
       @Nullable JsonNode patch,
       @Nullable String notWired,
-      @Nullable String denied) {}
+      @Nullable String denied) {
+
+    static Injection wired(Workload w, String backend, String hash, JsonNode patch) {
+      return new Injection(
+          w.file(), w.index(), w.kind(), w.name(), backend, hash, patch, null, null);
+    }
+
+    static Injection notWired(Workload w, @Nullable String backend, String why) {
+      return new Injection(w.file(), w.index(), w.kind(), w.name(), backend, null, null, why, null);
+    }
+
+    static Injection denied(Workload w, String why) {
+      return new Injection(w.file(), w.index(), w.kind(), w.name(), null, null, null, null, why);
+    }
+  }
 
   /** One document's verdict. */
   private record Checked(
@@ -269,16 +283,7 @@ public final class ValidateCommand implements Callable<Integer> {
     try {
       pod = json.treeToValue(w.pod(), Pod.class);
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      return new Injection(
-          w.file(),
-          w.index(),
-          w.kind(),
-          w.name(),
-          null,
-          null,
-          null,
-          "not a pod: " + e.getMessage(),
-          null);
+      return Injection.notWired(w, null, "not a pod: " + e.getMessage());
     }
     String namespace =
         pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
@@ -286,16 +291,7 @@ public final class ValidateCommand implements Callable<Integer> {
         pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
     String skip = annotations.get(AdmissionHandler.SKIP_INJECT);
     if (skip != null && AdmissionHandler.truthy(skip)) {
-      return new Injection(
-          w.file(),
-          w.index(),
-          w.kind(),
-          w.name(),
-          null,
-          null,
-          null,
-          "opted out with " + AdmissionHandler.SKIP_INJECT,
-          null);
+      return Injection.notWired(w, null, "opted out with " + AdmissionHandler.SKIP_INJECT);
     }
     Map<String, String> labels =
         pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
@@ -313,50 +309,27 @@ public final class ValidateCommand implements Callable<Integer> {
       }
     }
     if (matching.size() > 1) {
-      return new Injection(
-          w.file(),
-          w.index(),
-          w.kind(),
-          w.name(),
-          null,
-          null,
-          null,
-          null,
+      return Injection.denied(
+          w,
           "matches several CacheBackends ("
               + String.join(", ", matching.stream().map(b -> b.getMetadata().getName()).toList())
               + "): the Pod webhook denies it");
     }
     if (matching.isEmpty()) {
-      return new Injection(
-          w.file(),
-          w.index(),
-          w.kind(),
-          w.name(),
-          null,
-          null,
-          null,
-          "no CacheBackend in the files matches its labels",
-          null);
+      return Injection.notWired(w, null, "no CacheBackend in the files matches its labels");
     }
     CacheBackend backend = matching.getFirst();
     String by = namespace + "/" + backend.getMetadata().getName();
     return switch (EngineConfigGenerator.generate(pod, backend, options)) {
       case EngineConfigGenerator.Wired wired ->
-          new Injection(
-              w.file(),
-              w.index(),
-              w.kind(),
-              w.name(),
+          Injection.wired(
+              w,
               by,
               wired.hash(),
               JsonDiff.asJson(
                   reparse(json, json.valueToTree(pod)),
-                  reparse(json, json.valueToTree(wired.pod()))),
-              null,
-              null);
-      case EngineConfigGenerator.FailOpen failed ->
-          new Injection(
-              w.file(), w.index(), w.kind(), w.name(), by, null, null, failed.reason(), null);
+                  reparse(json, json.valueToTree(wired.pod()))));
+      case EngineConfigGenerator.FailOpen failed -> Injection.notWired(w, by, failed.reason());
     };
   }
 

@@ -357,9 +357,7 @@ public final class EngineConfigGenerator {
             .withImage(server.image.strip())
             .withImagePullPolicy("IfNotPresent")
             .withRestartPolicy("Always")
-            .withEnv(
-                new EnvVarBuilder().withName("NVIDIA_VISIBLE_DEVICES").withValue("all").build(),
-                new EnvVarBuilder().withName("INFERENCECACHE_MP_SERVER").withValue("true").build())
+            .withEnv(env("NVIDIA_VISIBLE_DEVICES", "all"), env("INFERENCECACHE_MP_SERVER", "true"))
             .addAllToEnv(credentials)
             .addNewPort()
             .withName("lmcache-mp")
@@ -418,6 +416,10 @@ public final class EngineConfigGenerator {
       }
     }
     Containers.upsertEnv(engine, "INFERENCECACHE_FAIL_OPEN", String.valueOf(failOpen));
+  }
+
+  private static EnvVar env(String name, String value) {
+    return new EnvVarBuilder().withName(name).withValue(value).build();
   }
 
   /** vLLM's connector configuration for the LMCache MP server at {@code host}:{@code port}. */
@@ -497,36 +499,15 @@ public final class EngineConfigGenerator {
             .build());
     Volumes.mount(engine, NODE_SHM_VOLUME, "/dev/shm");
     List<EnvVar> gateEnv = new ArrayList<>();
-    gateEnv.add(
-        new EnvVarBuilder().withName("INFERENCECACHE_NODE_LOCAL_GATE").withValue("true").build());
+    gateEnv.add(env("INFERENCECACHE_NODE_LOCAL_GATE", "true"));
     gateEnv.add(nodeIp);
-    gateEnv.add(new EnvVarBuilder().withName("EXPECTED_INSTANCE_ID").withValue(instance).build());
-    gateEnv.add(new EnvVarBuilder().withName("EXPECTED_SHM_NAME").withValue(shmName).build());
-    gateEnv.add(
-        new EnvVarBuilder()
-            .withName("EXPECTED_PORT")
-            .withValue(String.valueOf(server.port))
-            .build());
-    gateEnv.add(
-        new EnvVarBuilder()
-            .withName("EXPECTED_HTTP_PORT")
-            .withValue(String.valueOf(server.httpPort))
-            .build());
-    gateEnv.add(
-        new EnvVarBuilder()
-            .withName("EXPECTED_CHUNK_SIZE")
-            .withValue(String.valueOf(chunk))
-            .build());
-    gateEnv.add(
-        new EnvVarBuilder()
-            .withName("EXPECTED_MAX_GPU_WORKERS")
-            .withValue(String.valueOf(server.maxGPUWorkers))
-            .build());
-    gateEnv.add(
-        new EnvVarBuilder()
-            .withName("EXPECTED_MAX_CPU_WORKERS")
-            .withValue(String.valueOf(server.maxCPUWorkers))
-            .build());
+    gateEnv.add(env("EXPECTED_INSTANCE_ID", instance));
+    gateEnv.add(env("EXPECTED_SHM_NAME", shmName));
+    gateEnv.add(env("EXPECTED_PORT", String.valueOf(server.port)));
+    gateEnv.add(env("EXPECTED_HTTP_PORT", String.valueOf(server.httpPort)));
+    gateEnv.add(env("EXPECTED_CHUNK_SIZE", String.valueOf(chunk)));
+    gateEnv.add(env("EXPECTED_MAX_GPU_WORKERS", String.valueOf(server.maxGPUWorkers)));
+    gateEnv.add(env("EXPECTED_MAX_CPU_WORKERS", String.valueOf(server.maxCPUWorkers)));
     List<VolumeMount> gateMounts = new ArrayList<>();
     if (!vllm) {
       Volumes.adopt(
@@ -538,11 +519,7 @@ public final class EngineConfigGenerator {
               .withName(NODE_CONFIG_VOLUME)
               .withMountPath(NODE_CONFIG_DIR)
               .build());
-      gateEnv.add(
-          new EnvVarBuilder()
-              .withName("CLIENT_CONFIG")
-              .withValue(NODE_CONFIG_DIR + "/client.yaml")
-              .build());
+      gateEnv.add(env("CLIENT_CONFIG", NODE_CONFIG_DIR + "/client.yaml"));
     }
     Containers.adoptInit(
         podSpec,
