@@ -17,7 +17,7 @@ class ValidateCommandTest {
     CommandRun run = CommandRun.of("validate", "-f", SAMPLES.toString());
     assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
     assertThat(run.out())
-        .contains("25 resource(s) checked, 0 invalid, 1 workload(s) dry-run injected, 0 denied")
+        .contains("30 resource(s) checked, 0 invalid, 1 workload(s) dry-run injected, 0 denied")
         .contains("Deployment/llama-8b: wired by CacheBackend team-a/llama-podlocal, hash ")
         .contains("  add /spec/initContainers")
         .contains("  add /metadata/annotations");

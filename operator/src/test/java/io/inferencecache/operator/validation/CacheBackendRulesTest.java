@@ -122,6 +122,20 @@ class CacheBackendRulesTest {
             "an External store with a workload",
             edit(EXTERNAL, "endpoint: \"redis:6379\"", "endpoint: \"redis:6379\", workload: {}"),
             "spec.remoteStorage.workload: Forbidden: an External store is not run by the operator"),
+        bad(
+            "an External store with a managed image and resources",
+            edit(
+                EXTERNAL,
+                "endpoint: \"redis:6379\"",
+                "endpoint: \"redis:6379\", redis: {image: redis:7, resources: {limits: {memory: 1Gi}}}"),
+            "spec.remoteStorage.redis.image: Forbidden: an External store is not run by the operator",
+            "spec.remoteStorage.redis.resources: Forbidden: an External store is not run by the"
+                + " operator"),
+        bad(
+            "an endpoint with whitespace",
+            edit(EXTERNAL, "\"redis:6379\"", "\"red is:6379\""),
+            "spec.remoteStorage.endpoint: Invalid value: \"red is:6379\": must not contain whitespace"
+                + " or control characters"),
         // 3. topology
         bad(
             "LMCache without lmCache",
@@ -182,6 +196,18 @@ class CacheBackendRulesTest {
                 + " server.port",
             "spec.lmCache.nodeLocal.server.resources: Forbidden: a NodeLocal server must not"
                 + " request or limit nvidia.com/gpu: it shares the engines' GPUs"),
+        bad(
+            "PodLocal without its block",
+            edit(BASE, BASE.substring(BASE.indexOf("    podLocal:")), ""),
+            "spec.lmCache.podLocal: Required value: topology PodLocal needs it"),
+        bad(
+            "memory requests below l1Capacity + 1Gi",
+            edit(
+                BASE,
+                res,
+                "resources: {requests: {cpu: \"1\", memory: 4Gi}, limits: {memory: 9Gi}}"),
+            "spec.lmCache.podLocal.server.resources.requests.memory: Invalid value: \"4Gi\": must"
+                + " be at least l1Capacity + 1Gi (8Gi + 1Gi): the server holds L1 in /dev/shm"),
         // 4. Redis binding
         bad(
             "Redis TLS and database",
@@ -202,6 +228,23 @@ class CacheBackendRulesTest {
                 + " cannot be optional; remove it",
             "spec.remoteStorage.redis.authentication.username: Forbidden: a Managed Redis has the"
                 + " default user only; remove username"),
+        bad(
+            "a Secret reference of the wrong shape",
+            edit(
+                EXTERNAL,
+                "endpoint: \"redis:6379\"",
+                "endpoint: \"redis:6379\", redis: {authentication: {password: {name: Bad_Name, key: \"a b\"}}}"),
+            "spec.remoteStorage.redis.authentication.password.name: Invalid value: \"Bad_Name\":"
+                + " must be a Secret name (a DNS-1123 subdomain)",
+            "spec.remoteStorage.redis.authentication.password.key: Invalid value: \"a b\": must be"
+                + " a Secret key: letters, digits, '-', '_', '.'"),
+        ok(
+            "External credentials with a username",
+            edit(
+                EXTERNAL,
+                "endpoint: \"redis:6379\"",
+                "endpoint: \"redis:6379\", redis: {authentication: {username: {name: s, key: u},"
+                    + " password: {name: s, key: p}}}")),
         // 5. cross namespace
         bad(
             "an endpoint in another namespace",
@@ -231,6 +274,26 @@ class CacheBackendRulesTest {
                 + " {limits: {kubernetes.io/thing: \"1\"}}}}\n",
             "spec.remoteStorage.redis.resources.limits[kubernetes.io/thing]: Invalid value:"
                 + " \"kubernetes.io/thing\": names under kubernetes.io are reserved"),
+        bad(
+            "a negative quantity, a bad hugepages size and a fractional device",
+            BASE
+                + "  remoteStorage: {provider: Redis, ownership: Managed, redis: {resources:"
+                + " {requests: {memory: \"-1Gi\", example.com/dev: \"0.5\"}, limits: {hugepages-0: 1Gi,"
+                + " example.com/dev: \"0.5\"}}}}\n",
+            "spec.remoteStorage.redis.resources.requests[memory]: Invalid value: \"-1Gi\": must be a"
+                + " non-negative quantity",
+            "spec.remoteStorage.redis.resources.requests[example.com/dev]: Invalid value: \"0.5\":"
+                + " an extended resource must be a whole number",
+            "spec.remoteStorage.redis.resources.limits[hugepages-0]: Invalid value:"
+                + " \"hugepages-0\": hugepages-<size> needs a positive size",
+            "spec.remoteStorage.redis.resources.limits[example.com/dev]: Invalid value: \"0.5\":"
+                + " an extended resource must be a whole number"),
+        ok(
+            "overcommittable limits at the request",
+            BASE
+                + "  remoteStorage: {provider: Redis, ownership: Managed, redis: {resources:"
+                + " {requests: {cpu: \"1\", memory: 4Gi}, limits: {cpu: \"1\", memory: 4Gi,"
+                + " hugepages-2Mi: 4Mi}}}}\n"),
         // 7. EventsOnly
         ok(
             "EventsOnly without lmCache",
@@ -244,6 +307,16 @@ class CacheBackendRulesTest {
                 "  runtime: VLLM\n  integration: {mode: EventsOnly}\n"),
             "spec.lmCache: Forbidden: integration.mode EventsOnly runs no LMCache",
             "spec.remoteStorage: Forbidden: integration.mode EventsOnly provisions no storage"),
+        bad(
+            "EventsOnly with HiCache",
+            edit(
+                HICACHE,
+                "  hiCache: {sizeGB: 32}\n",
+                "  hiCache: {sizeGB: 32}\n  integration: {mode: EventsOnly}\n"),
+            "spec.type: Invalid value: \"SGLangHiCache\": integration.mode EventsOnly requires type"
+                + " LMCache",
+            "spec.integration.mode: Invalid value: \"EventsOnly\": type SGLangHiCache supports"
+                + " Offload only"),
         // 8. HiCache
         ok("HiCache with a size", HICACHE),
         bad(
@@ -265,6 +338,17 @@ class CacheBackendRulesTest {
             "HiCache failing closed",
             HICACHE + "  integration: {failOpen: false}\n",
             "spec.integration.failOpen: Invalid value: \"false\": type SGLangHiCache always fails open"),
+        bad(
+            "HiCache without hiCache or a selector",
+            "apiVersion: inferencecache.io/v1alpha1\nkind: CacheBackend\nmetadata: {name: h, namespace: b}\n"
+                + "spec: {runtime: SGLang, type: SGLangHiCache}\n",
+            "spec.hiCache: Required value: type SGLangHiCache needs it",
+            "spec.engineSelector.matchLabels: Required value: type SGLangHiCache needs an engine"
+                + " selector"),
+        bad(
+            "hiCache on a LMCache backend",
+            BASE + "  hiCache: {sizeGB: 4}\n",
+            "spec.hiCache: Forbidden: may only be set when type is SGLangHiCache"),
         // 9. kernel check
         bad(
             "an unknown kernel-check mode",
@@ -305,7 +389,23 @@ class CacheBackendRulesTest {
             "spec.integration.engineOverrides.env[0].name: Forbidden: PYTHONHASHSEED is set by the"
                 + " integration and cannot be overridden",
             "spec.integration.engineOverrides.suppressEnv[0]: Forbidden: INFERENCECACHE_FAIL_OPEN"
-                + " is set by the integration and cannot be removed"));
+                + " is set by the integration and cannot be removed"),
+        bad(
+            "a variable with value and valueFrom, and one with two sources",
+            BASE
+                + "  integration: {engineOverrides: {env: [{name: A, value: x, valueFrom: {fieldRef:"
+                + " {fieldPath: metadata.name}}}, {name: B, valueFrom: {fieldRef: {fieldPath:"
+                + " metadata.name}, secretKeyRef: {name: s, key: k}}}]}}\n",
+            "spec.integration.engineOverrides.env[0].valueFrom: Invalid value: \"\": may not be set"
+                + " together with value",
+            "spec.integration.engineOverrides.env[1].valueFrom: Invalid value: \"\": must select"
+                + " exactly one of fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef"),
+        bad(
+            "SGLang's reserved flag suppressed",
+            edit(BASE, "runtime: VLLM", "runtime: SGLang")
+                + "  integration: {engineOverrides: {suppressArgs: [\"--enable-lmcache\"]}}\n",
+            "spec.integration.engineOverrides.suppressArgs[0]: Forbidden: --enable-lmcache is set"
+                + " by the integration and cannot be overridden"));
   }
 
   @ParameterizedTest(name = "{0}")
