@@ -200,6 +200,151 @@ class CrdValidatorTest {
         .containsExactly("spec.quota.maxIndexEntries");
   }
 
+  /** A schema rule at its edge: the last accepted value and the first refused one. */
+  record Edge(
+      String kind, String spec, String path, String accepted, String refused, String rule) {}
+
+  static java.util.stream.Stream<Edge> edges() {
+    String nodeLocal =
+        "{runtime: SGLang, lmCache: {topology: NodeLocal, nodeLocal: {idleRetentionSeconds: %s,"
+            + " server: {image: i, port: 1, httpPort: 2, l1Capacity: 1Gi, maxGPUWorkers: 1,"
+            + " maxCPUWorkers: 1, resources: {}}}}}";
+    String podLocal =
+        "{runtime: VLLM, lmCache: {topology: PodLocal, chunkSizeTokens: %s, podLocal: {server:"
+            + " {image: i, port: 6555, maxWorkers: 1, resources: {}}}}}";
+    String port =
+        "{runtime: VLLM, lmCache: {topology: PodLocal, podLocal: {server: {image: i, port: %s,"
+            + " resources: {}}}}}";
+    return java.util.stream.Stream.of(
+        new Edge(
+            "CacheBackend",
+            nodeLocal,
+            "spec.lmCache.nodeLocal.idleRetentionSeconds",
+            "86400",
+            "86401",
+            "maximum"),
+        new Edge(
+            "CacheBackend",
+            nodeLocal,
+            "spec.lmCache.nodeLocal.idleRetentionSeconds",
+            "0",
+            "-1",
+            "minimum"),
+        new Edge("CacheBackend", podLocal, "spec.lmCache.chunkSizeTokens", "1", "0", "minimum"),
+        new Edge(
+            "CacheBackend", port, "spec.lmCache.podLocal.server.port", "65535", "65536", "maximum"),
+        new Edge("CacheBackend", port, "spec.lmCache.podLocal.server.port", "1", "0", "minimum"),
+        new Edge(
+            "CacheBackend",
+            "{runtime: SGLang, type: SGLangHiCache, hiCache: {sizeGB: %s}}",
+            "spec.hiCache.sizeGB",
+            "1",
+            "0",
+            "minimum"),
+        new Edge(
+            "CacheBackend",
+            "{runtime: SGLang, type: SGLangHiCache, hiCache: {sizeGB: 1, ioBackend: %s}}",
+            "spec.hiCache.ioBackend",
+            "kernel_ascend",
+            "kernel_cuda",
+            "enum"),
+        new Edge(
+            "CacheBackend",
+            "{runtime: VLLM, integration: {mode: %s}}",
+            "spec.integration.mode",
+            "EventsOnly",
+            "Routing",
+            "enum"),
+        new Edge(
+            "CacheBackend",
+            "{runtime: VLLM, remoteStorage: {provider: %s, ownership: Managed}}",
+            "spec.remoteStorage.provider",
+            "Redis",
+            "Valkey",
+            "enum"),
+        new Edge(
+            "CachePolicy",
+            "{minimumMatchedTokens: %s}",
+            "spec.minimumMatchedTokens",
+            "0",
+            "-1",
+            "minimum"),
+        new Edge(
+            "CachePolicy",
+            "{minimumPrefixTokens: %s}",
+            "spec.minimumPrefixTokens",
+            "0",
+            "-1",
+            "minimum"),
+        new Edge(
+            "CachePolicy", "{lookupTimeoutMs: %s}", "spec.lookupTimeoutMs", "0", "-1", "minimum"),
+        new Edge(
+            "CachePolicy",
+            "{routingFloorScore: \"%s\"}",
+            "spec.routingFloorScore",
+            "99999999.999999",
+            "0.1234567",
+            "pattern"),
+        new Edge("CachePolicy", "{eviction: %s}", "spec.eviction", "LFU", "lfu", "enum"),
+        new Edge(
+            "CachePolicy",
+            "{affinityRouting: %s}",
+            "spec.affinityRouting",
+            "Disabled",
+            "Off",
+            "enum"),
+        new Edge(
+            "CacheTenant",
+            "{tenantID: t, quota: {maxIndexEntries: %s}}",
+            "spec.quota.maxIndexEntries",
+            "0",
+            "-1",
+            "minimum"),
+        new Edge(
+            "CacheTenant",
+            "{tenantID: t, isolationMode: %s}",
+            "spec.isolationMode",
+            "Fairness",
+            "Strict",
+            "enum"),
+        new Edge(
+            "PDTopology",
+            "{prefillPools: [{name: p, replicas: %s}]}",
+            "spec.prefillPools[0].replicas",
+            "0",
+            "-1",
+            "minimum"),
+        new Edge(
+            "PromptTemplate",
+            "{body: b, slots: [{name: \"%s\", type: Stable}]}",
+            "spec.slots[0].name",
+            "s",
+            "",
+            "minLength"),
+        new Edge(
+            "PromptTemplate",
+            "{body: b, slots: [{name: s, type: %s}]}",
+            "spec.slots[0].type",
+            "Mutable",
+            "Fixed",
+            "enum"));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.MethodSource("edges")
+  void schemaRulesAtTheirEdges(Edge edge) throws Exception {
+    String document =
+        "apiVersion: inferencecache.io/v1alpha1\nkind: "
+            + edge.kind()
+            + "\nmetadata: {name: x, namespace: n}\nspec: ";
+    assertThat(check(document + edge.spec().formatted(edge.accepted())))
+        .as("accepted: " + edge.accepted())
+        .noneMatch(p -> p.path().equals(edge.path()));
+    assertThat(check(document + edge.spec().formatted(edge.refused())))
+        .as("refused: " + edge.refused())
+        .anyMatch(p -> p.path().equals(edge.path()) && p.rule().equals(edge.rule()));
+  }
+
   @Test
   void versionKindAndNameAreChecked() throws Exception {
     assertThat(check(edit(POD_LOCAL, "inferencecache.io/v1alpha1", "inferencecache.io/v1beta1")))
