@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       SubscriberCommand.class,
       EngineSimCommand.class,
       ValidateCommand.class,
+      WebhooksCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Run 'inferencecache COMMAND --help' for the options of a command."})

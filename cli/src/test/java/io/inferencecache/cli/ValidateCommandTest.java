@@ -100,6 +100,17 @@ class ValidateCommandTest {
   }
 
   @Test
+  void theWebhooksCommandExplainsMissingCertificates() {
+    CommandRun none = CommandRun.of("webhooks");
+    assertThat(none.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(none.err()).contains("--tls-cert-file").contains("--tls-key-file");
+    CommandRun absent =
+        CommandRun.of("webhooks", "--tls-cert-file", "no/tls.crt", "--tls-key-file", "no/tls.key");
+    assertThat(absent.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(absent.err()).contains("no/tls.crt cannot be read");
+  }
+
+  @Test
   void aMissingFileIsAUsageError() {
     CommandRun run = CommandRun.of("validate", "-f", "no/such/file.yaml");
     assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);
