@@ -97,6 +97,66 @@ final class Args {
   }
 
   /**
+   * vLLM + LMCache's preconditions on the engine's arguments (the MP connector serves one
+   * tensor-parallel group on one node): tensor parallelism a positive integer given once, pipeline
+   * and data parallelism 1, no data-parallel placement flags, {@code
+   * --disable-hybrid-kv-cache-manager} at most once and without a value, {@code
+   * --kv-transfer-config} at most once.
+   */
+  static void vllmPreconditions(Container engine) {
+    List<String> args = args(engine);
+    List<String> tp = new ArrayList<>(values(args, "--tensor-parallel-size"));
+    tp.addAll(values(args, "-tp"));
+    if (tp.size() > 1) {
+      throw new IllegalArgumentException(
+          "tensor parallelism is given more than once (--tensor-parallel-size / -tp)");
+    }
+    if (tp.size() == 1 && positive(tp.getFirst()) < 1) {
+      throw new IllegalArgumentException(
+          "--tensor-parallel-size must be a positive integer, got '" + tp.getFirst() + "'");
+    }
+    for (String[] flags :
+        new String[][] {{"--pipeline-parallel-size", "-pp"}, {"--data-parallel-size", "-dp"}}) {
+      for (String flag : flags) {
+        for (String value : values(args, flag)) {
+          if (positive(value) != 1) {
+            throw new IllegalArgumentException(
+                flag + " must be 1 with the LMCache MP connector, got '" + value + "'");
+          }
+        }
+      }
+    }
+    for (String flag :
+        List.of(
+            "--data-parallel-rank",
+            "--data-parallel-start-rank",
+            "--data-parallel-size-local",
+            "--data-parallel-address",
+            "--data-parallel-rpc-port")) {
+      if (!values(args, flag).isEmpty()) {
+        throw new IllegalArgumentException(
+            flag + " is not supported with the LMCache MP connector (one data-parallel rank)");
+      }
+    }
+    List<String> hybrid = values(args, "--disable-hybrid-kv-cache-manager");
+    if (hybrid.size() > 1 || (hybrid.size() == 1 && !hybrid.getFirst().isEmpty())) {
+      throw new IllegalArgumentException(
+          "--disable-hybrid-kv-cache-manager must appear at most once, without a value");
+    }
+    if (values(args, "--kv-transfer-config").size() > 1) {
+      throw new IllegalArgumentException("--kv-transfer-config must appear at most once");
+    }
+  }
+
+  private static int positive(String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
    * The engine's HTTP port: the last valid {@code --port} across command and args, a {@code $(VAR)}
    * resolved against the container's literal env; else {@code fallback}.
    */

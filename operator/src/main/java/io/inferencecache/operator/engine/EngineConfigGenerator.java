@@ -158,6 +158,9 @@ public final class EngineConfigGenerator {
                       + " before stay unwired)");
             }
           }
+          if (vllm) {
+            Args.vllmPreconditions(engine);
+          }
           if (spec.lmCache.topology == Enums.Topology.PodLocal) {
             podLocal(podSpec, engine, spec, vllm, failOpen, observed(spec, options), binding);
           } else {
