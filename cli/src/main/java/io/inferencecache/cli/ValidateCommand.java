@@ -60,7 +60,8 @@ public final class ValidateCommand implements Callable<Integer> {
       names = {"-f", "--filename"},
       paramLabel = "FILE|DIR",
       required = true,
-      description = "A file or directory to check; repeatable, as kubectl's -f.")
+      description =
+          "A file or directory to check, or - for standard input; repeatable, as kubectl's -f.")
   List<Path> paths = new ArrayList<>();
 
   @Option(
@@ -216,7 +217,9 @@ public final class ValidateCommand implements Callable<Integer> {
   private List<Path> files() {
     List<Path> files = new ArrayList<>();
     for (Path path : paths) {
-      if (Files.isDirectory(path)) {
+      if (path.toString().equals("-")) {
+        files.add(path);
+      } else if (Files.isDirectory(path)) {
         try (Stream<Path> walk = Files.walk(path)) {
           walk.filter(Files::isRegularFile)
               .filter(p -> p.toString().matches(".*\\.(ya?ml|json)$"))
@@ -239,7 +242,10 @@ public final class ValidateCommand implements Callable<Integer> {
   /** Every document of a YAML stream (JSON is YAML). */
   private static List<JsonNode> read(ObjectMapper yaml, Path file) throws IOException {
     List<JsonNode> documents = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
+    try (MappingIterator<JsonNode> it =
+        file.toString().equals("-")
+            ? yaml.readerFor(JsonNode.class).readValues(System.in)
+            : yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
       while (it.hasNextValue()) {
         documents.add(it.nextValue());
       }

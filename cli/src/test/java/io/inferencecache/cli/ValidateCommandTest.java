@@ -111,6 +111,19 @@ class ValidateCommandTest {
   }
 
   @Test
+  void standardInputIsAFile() throws Exception {
+    CommandRun run =
+        CommandRun.withInput(
+            Files.readString(SAMPLES.resolve("cachetenant.yaml"))
+                .replace("tenantID: acme", "tenantID: \"\""),
+            "validate",
+            "-f",
+            "-");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out()).contains("-#0 CacheTenant/acme: spec.tenantID:").contains("[minLength]");
+  }
+
+  @Test
   void aMissingFileIsAUsageError() {
     CommandRun run = CommandRun.of("validate", "-f", "no/such/file.yaml");
     assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);

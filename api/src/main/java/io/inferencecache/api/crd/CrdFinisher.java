@@ -121,8 +121,31 @@ public final class CrdFinisher {
         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
+  /**
+   * The generator writes every bound as a float ({@code minimum: 1.0}); an integer field's bounds
+   * are integers, as upstream's CRDs (and the messages users read) have them.
+   */
+  static void integralBounds(JsonNode node) {
+    if (node instanceof ObjectNode object) {
+      if ("integer".equals(object.path("type").asText())) {
+        for (String bound : List.of("minimum", "maximum")) {
+          JsonNode value = object.get(bound);
+          if (value != null
+              && value.isNumber()
+              && value.asDouble() == Math.rint(value.asDouble())) {
+            object.put(bound, value.asLong());
+          }
+        }
+      }
+      object.forEach(CrdFinisher::integralBounds);
+    } else if (node.isArray()) {
+      node.forEach(CrdFinisher::integralBounds);
+    }
+  }
+
   /** Applies every finishing rule to one CRD. */
   static void finish(ObjectNode crd) {
+    integralBounds(crd);
     String kind = crd.path("spec").path("names").path("kind").asText();
     for (JsonNode version : crd.path("spec").path("versions")) {
       ObjectNode v = (ObjectNode) version;

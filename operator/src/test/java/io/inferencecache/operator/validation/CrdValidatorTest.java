@@ -202,7 +202,7 @@ class CrdValidatorTest {
 
   /** A schema rule at its edge: the last accepted value and the first refused one. */
   record Edge(
-      String kind, String spec, String path, String accepted, String refused, String rule) {}
+      String kind, String spec, String path, String accepted, String refused, String message) {}
 
   static java.util.stream.Stream<Edge> edges() {
     String nodeLocal =
@@ -222,112 +222,140 @@ class CrdValidatorTest {
             "spec.lmCache.nodeLocal.idleRetentionSeconds",
             "86400",
             "86401",
-            "maximum"),
+            "must have a maximum value of 86400"),
         new Edge(
             "CacheBackend",
             nodeLocal,
             "spec.lmCache.nodeLocal.idleRetentionSeconds",
             "0",
             "-1",
-            "minimum"),
-        new Edge("CacheBackend", podLocal, "spec.lmCache.chunkSizeTokens", "1", "0", "minimum"),
+            "must have a minimum value of 0"),
         new Edge(
-            "CacheBackend", port, "spec.lmCache.podLocal.server.port", "65535", "65536", "maximum"),
-        new Edge("CacheBackend", port, "spec.lmCache.podLocal.server.port", "1", "0", "minimum"),
+            "CacheBackend",
+            podLocal,
+            "spec.lmCache.chunkSizeTokens",
+            "1",
+            "0",
+            "must have a minimum value of 1"),
+        new Edge(
+            "CacheBackend",
+            port,
+            "spec.lmCache.podLocal.server.port",
+            "65535",
+            "65536",
+            "must have a maximum value of 65535"),
+        new Edge(
+            "CacheBackend",
+            port,
+            "spec.lmCache.podLocal.server.port",
+            "1",
+            "0",
+            "must have a minimum value of 1"),
         new Edge(
             "CacheBackend",
             "{runtime: SGLang, type: SGLangHiCache, hiCache: {sizeGB: %s}}",
             "spec.hiCache.sizeGB",
             "1",
             "0",
-            "minimum"),
+            "must have a minimum value of 1"),
         new Edge(
             "CacheBackend",
             "{runtime: SGLang, type: SGLangHiCache, hiCache: {sizeGB: 1, ioBackend: %s}}",
             "spec.hiCache.ioBackend",
             "kernel_ascend",
             "kernel_cuda",
-            "enum"),
+            "does not have a value in the enumeration [\"direct\", \"kernel\", \"kernel_ascend\"]"),
         new Edge(
             "CacheBackend",
             "{runtime: VLLM, integration: {mode: %s}}",
             "spec.integration.mode",
             "EventsOnly",
             "Routing",
-            "enum"),
+            "does not have a value in the enumeration [\"EventsOnly\", \"Offload\"]"),
         new Edge(
             "CacheBackend",
             "{runtime: VLLM, remoteStorage: {provider: %s, ownership: Managed}}",
             "spec.remoteStorage.provider",
             "Redis",
             "Valkey",
-            "enum"),
+            "does not have a value in the enumeration [\"Redis\"]"),
         new Edge(
             "CachePolicy",
             "{minimumMatchedTokens: %s}",
             "spec.minimumMatchedTokens",
             "0",
             "-1",
-            "minimum"),
+            "must have a minimum value of 0"),
         new Edge(
             "CachePolicy",
             "{minimumPrefixTokens: %s}",
             "spec.minimumPrefixTokens",
             "0",
             "-1",
-            "minimum"),
+            "must have a minimum value of 0"),
         new Edge(
-            "CachePolicy", "{lookupTimeoutMs: %s}", "spec.lookupTimeoutMs", "0", "-1", "minimum"),
+            "CachePolicy",
+            "{lookupTimeoutMs: %s}",
+            "spec.lookupTimeoutMs",
+            "0",
+            "-1",
+            "must have a minimum value of 0"),
         new Edge(
             "CachePolicy",
             "{routingFloorScore: \"%s\"}",
             "spec.routingFloorScore",
             "99999999.999999",
             "0.1234567",
-            "pattern"),
-        new Edge("CachePolicy", "{eviction: %s}", "spec.eviction", "LFU", "lfu", "enum"),
+            "does not match the regex pattern ^(0|[1-9][0-9]{0,7})(\\.[0-9]{1,6})?$"),
+        new Edge(
+            "CachePolicy",
+            "{eviction: %s}",
+            "spec.eviction",
+            "LFU",
+            "lfu",
+            "does not have a value in the enumeration [\"LFU\", \"LRU\"]"),
         new Edge(
             "CachePolicy",
             "{affinityRouting: %s}",
             "spec.affinityRouting",
             "Disabled",
             "Off",
-            "enum"),
+            "does not have a value in the enumeration [\"Disabled\", \"Enabled\"]"),
         new Edge(
             "CacheTenant",
             "{tenantID: t, quota: {maxIndexEntries: %s}}",
             "spec.quota.maxIndexEntries",
             "0",
             "-1",
-            "minimum"),
+            "must have a minimum value of 0"),
         new Edge(
             "CacheTenant",
             "{tenantID: t, isolationMode: %s}",
             "spec.isolationMode",
             "Fairness",
             "Strict",
-            "enum"),
+            "does not have a value in the enumeration [\"Fairness\"]"),
         new Edge(
             "PDTopology",
             "{prefillPools: [{name: p, replicas: %s}]}",
             "spec.prefillPools[0].replicas",
             "0",
             "-1",
-            "minimum"),
+            "must have a minimum value of 0"),
         new Edge(
             "PromptTemplate",
             "{body: b, slots: [{name: \"%s\", type: Stable}]}",
             "spec.slots[0].name",
             "s",
             "",
-            "minLength"),
+            "must be at least 1 characters long"),
         new Edge(
             "PromptTemplate",
             "{body: b, slots: [{name: s, type: %s}]}",
             "spec.slots[0].type",
             "Mutable",
             "Fixed",
-            "enum"));
+            "does not have a value in the enumeration [\"Mutable\", \"Stable\"]"));
   }
 
   @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
@@ -342,7 +370,7 @@ class CrdValidatorTest {
         .noneMatch(p -> p.path().equals(edge.path()));
     assertThat(check(document + edge.spec().formatted(edge.refused())))
         .as("refused: " + edge.refused())
-        .anyMatch(p -> p.path().equals(edge.path()) && p.rule().equals(edge.rule()));
+        .anyMatch(p -> p.path().equals(edge.path()) && p.message().equals(edge.message()));
   }
 
   @Test
