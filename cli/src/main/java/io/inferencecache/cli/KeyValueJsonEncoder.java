@@ -17,6 +17,9 @@ import java.util.Map;
  */
 final class KeyValueJsonEncoder extends EncoderBase<ILoggingEvent> {
 
+  private static final java.util.Set<String> RESERVED =
+      java.util.Set.of("time", "level", "msg", "logger", "error_stack");
+
   @Override
   public byte[] headerBytes() {
     return new byte[0];
@@ -42,7 +45,9 @@ final class KeyValueJsonEncoder extends EncoderBase<ILoggingEvent> {
     if (fields != null) {
       for (Map.Entry<String, String> field : fields.entrySet()) {
         json.append(',');
-        string(json, field.getKey());
+        String key = field.getKey();
+        // A message field never overwrites the record's own.
+        string(json, RESERVED.contains(key) ? "field_" + key : key);
         json.append(':');
         string(json, field.getValue());
       }

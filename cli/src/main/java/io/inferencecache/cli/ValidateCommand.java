@@ -195,6 +195,13 @@ public final class ValidateCommand implements Callable<Integer> {
     } catch (JsonProcessingException e) {
       return List.of(new CrdValidator.Problem("(document)", e.getOriginalMessage(), "admission"));
     }
+    if (resource.getMetadata().getNamespace() == null) {
+      resource.getMetadata().setNamespace("default"); // where kubectl would create it
+    }
+    if (resource.getMetadata().getUid() == null) {
+      // Files carry no uid; a placeholder lets NodeLocal dry runs show their wiring.
+      resource.getMetadata().setUid("00000000-0000-0000-0000-000000000000");
+    }
     String namespace = resource.getMetadata().getNamespace();
     List<HasMetadata> siblings =
         admitted.stream()

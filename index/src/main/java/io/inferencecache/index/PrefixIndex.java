@@ -232,7 +232,8 @@ public final class PrefixIndex {
     if (newKeys > 0) {
       distinctChanged(store, newKeys);
     }
-    if (inScope.entries.addAndGet(added) == added && added > 0) {
+    int after = inScope.entries.addAndGet(added);
+    if (added > 0 && after - added <= 0) {
       scope.changed(); // the replica held nothing in this scope before
     }
     if (inScope.wrote(seconds)) {

@@ -64,7 +64,7 @@ public final class InferenceCacheServer implements AutoCloseable {
   private final ExecutorService controlThreads = Executors.newVirtualThreadPerTaskExecutor();
   private final Supplier<KubernetesClient> kubernetes;
   private @Nullable KubernetesClient kubernetesClient;
-  private @Nullable PodDiscovery discovery;
+  private volatile @Nullable PodDiscovery discovery;
   private volatile boolean started;
 
   private InferenceCacheServer(ServerOptions options, Supplier<KubernetesClient> kubernetes)
@@ -108,8 +108,9 @@ public final class InferenceCacheServer implements AutoCloseable {
     http.createContext(
         "/readyz",
         exchange -> {
+          boolean running = started; // read first: discovery is set before started
           PodDiscovery pods = discovery;
-          boolean ready = started && ingest.synced() && (pods == null || pods.synced());
+          boolean ready = running && ingest.synced() && (pods == null || pods.synced());
           respond(exchange, ready ? 200 : 503, ready ? "ok\n" : "not ready\n", "text/plain");
         });
     http.createContext(
@@ -214,8 +215,8 @@ public final class InferenceCacheServer implements AutoCloseable {
   /**
    * Re-reads the TLS files when a modification time moves: the key pair, and the client CA for
    * mTLS. Files that do not load (a half-written renewal, a mismatched key) keep the last good
-   * credentials, are logged once, and are tried again when they change. (grpc-java's own timed
-   * reload did not pick up renewed files in our tests, so the server watches them itself.)
+   * credentials, are logged once, and are tried again at every check. (grpc-java's own timed reload
+   * did not pick up renewed files in our tests, so the server watches them itself.)
    */
   private static final class TlsFilesReloader implements Runnable {
     private final AdvancedTlsX509KeyManager keys;
@@ -224,6 +225,8 @@ public final class InferenceCacheServer implements AutoCloseable {
     private long certificateTime;
     private long keyTime;
     private long clientsTime;
+    private String failedKeys = "";
+    private long failedClients;
 
     TlsFilesReloader(
         AdvancedTlsX509KeyManager keys,
@@ -252,11 +255,13 @@ public final class InferenceCacheServer implements AutoCloseable {
           keyTime = newKeyTime;
           LOG.info("event=grpc_tls_reload file={} result=ok", tls.certificate());
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-          failed(tls.certificate(), e);
+          // Tried again next time (a read racing a renewal's symlink swap), logged once per files.
+          String version = newCertificateTime + "/" + newKeyTime;
+          if (!version.equals(failedKeys)) {
+            failedKeys = version;
+            failed(tls.certificate(), e);
+          }
         }
-        // Tried either way: the same files are not tried (and logged) again until they change.
-        certificateTime = newCertificateTime;
-        keyTime = newKeyTime;
       }
       long newClientsTime = modified(tls.clientCa());
       if (clients != null && newClientsTime != clientsTime) {
@@ -265,9 +270,11 @@ public final class InferenceCacheServer implements AutoCloseable {
           clientsTime = newClientsTime;
           LOG.info("event=grpc_tls_reload file={} result=ok", tls.clientCa());
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-          failed(tls.clientCa(), e);
+          if (newClientsTime != failedClients) {
+            failedClients = newClientsTime;
+            failed(tls.clientCa(), e);
+          }
         }
-        clientsTime = newClientsTime;
       }
     }
 

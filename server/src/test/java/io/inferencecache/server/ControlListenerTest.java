@@ -57,6 +57,16 @@ class ControlListenerTest {
       if (token.equals("down")) {
         return Map.of("kind", "Status", "apiVersion", "v1", "status", "Failure", "code", 500);
       }
+      if (token.equals("apiserver-only")) {
+        // Authenticated for the API server's own audience: no audiences in the status.
+        return Map.of(
+            "apiVersion",
+            "authentication.k8s.io/v1",
+            "kind",
+            "TokenReview",
+            "status",
+            Map.of("authenticated", true, "user", Map.of("username", CONTROLLER)));
+      }
       boolean valid =
           token.equals("good")
               || token.equals("stranger")
@@ -221,6 +231,9 @@ class ControlListenerTest {
         .isEqualTo(401);
     assertThat(call("POST", "/policy", "Bearer good", "{\"version\":7}").statusCode())
         .isEqualTo(204);
+    assertThat(call("GET", "/snapshot", "Bearer apiserver-only", null).statusCode())
+        .as("a token for the API server's own audience is not one for ours")
+        .isEqualTo(401);
   }
 
   @Test

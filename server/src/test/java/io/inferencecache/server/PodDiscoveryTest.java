@@ -101,8 +101,18 @@ class PodDiscoveryTest {
           .isEqualTo(engine.publishEndpoint().replace("localhost", "127.0.0.1"));
       assertThat(source.tenant()).isEqualTo("team");
       assertThat(source.model()).isEqualTo("llama");
+      // A pod whose engine is not up (nothing listens on its port) is followed, but does not
+      // hold the server's readiness hostage.
+      kube.resource(
+              pod(
+                  "team",
+                  "loading",
+                  Map.of(PodDiscovery.MODEL, "llama", PodDiscovery.ENDPOINT, "tcp://*:1")))
+          .create();
+      await().atMost(WAIT).until(() -> rig.server.ingest().source("team", "loading").isPresent());
       await().atMost(WAIT).until(() -> rig.get("/readyz").statusCode() == 200);
       assertThat(rig.server.ingest().source("team", "no-model")).isEmpty();
+      kube.pods().inNamespace("team").withName("loading").delete();
       await()
           .atMost(WAIT)
           .until(() ->
@@ -126,7 +136,9 @@ class PodDiscoveryTest {
                 && response.getReplicaScores(0).getReplicaId().equals("engine-a")
                 && response.getReplicaScores(0).getMatchedTokens() == 64;
           });
-      assertThat(rig.get("/metrics").body()).contains("inferencecache_discovery_pods 1.0");
+      await()
+          .atMost(WAIT)
+          .until(() -> rig.get("/metrics").body().contains("inferencecache_discovery_pods 1.0"));
 
       // The pod stops running: it is dropped and the index forgets its keys.
       Pod failed = kube.pods().inNamespace("team").withName("engine-a").get();

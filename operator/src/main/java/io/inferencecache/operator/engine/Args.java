@@ -56,6 +56,37 @@ final class Args {
     args.add(flag);
   }
 
+  /** The command and the arguments: where an engine's flags may be. */
+  static List<String> tokens(Container c) {
+    List<String> tokens = new ArrayList<>();
+    if (c.getCommand() != null) {
+      tokens.addAll(c.getCommand());
+    }
+    tokens.addAll(args(c));
+    return tokens;
+  }
+
+  /**
+   * Refuses an engine started through a shell ({@code sh -c "vllm serve …"}): flags appended to
+   * {@code args} would become the shell's positional parameters and never reach the engine.
+   */
+  static void notThroughAShell(Container c) {
+    List<String> command = c.getCommand() == null ? List.of() : c.getCommand();
+    if (command.isEmpty()) {
+      return;
+    }
+    String program = command.getFirst();
+    String name = program.substring(program.lastIndexOf('/') + 1);
+    if ((name.equals("sh") || name.equals("bash") || name.equals("dash") || name.equals("ash"))
+        && (command.contains("-c") || args(c).contains("-c"))) {
+      throw new IllegalArgumentException(
+          "the engine starts through a shell ("
+              + program
+              + " -c); give its flags in args, where"
+              + " they can be merged");
+    }
+  }
+
   /** Every value {@code flag} is given in {@code tokens} ({@code --f v} or {@code --f=v}). */
   static List<String> values(List<String> tokens, String flag) {
     List<String> values = new ArrayList<>();
@@ -73,7 +104,7 @@ final class Args {
 
   /** SGLang + LMCache: {@code --page-size N} once, and the chunk size a multiple of N. */
   static void pageSizeDivides(Container engine, int chunk) {
-    List<String> values = values(args(engine), "--page-size");
+    List<String> values = values(tokens(engine), "--page-size");
     if (values.size() != 1) {
       throw new IllegalArgumentException(
           "the sglang container must declare --page-size N exactly once (found "
@@ -104,7 +135,7 @@ final class Args {
    * --kv-transfer-config} at most once.
    */
   static void vllmPreconditions(Container engine) {
-    List<String> args = args(engine);
+    List<String> args = tokens(engine);
     List<String> tp = new ArrayList<>(values(args, "--tensor-parallel-size"));
     tp.addAll(values(args, "-tp"));
     if (tp.size() > 1) {

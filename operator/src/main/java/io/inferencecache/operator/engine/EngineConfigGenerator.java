@@ -138,6 +138,7 @@ public final class EngineConfigGenerator {
         engine.getEnv() == null ? List.of() : new ArrayList<>(engine.getEnv());
     try {
       if (!eventsOnly) {
+        Args.notThroughAShell(engine);
         Enums.BackendType type = spec.type == null ? Enums.BackendType.LMCache : spec.type;
         if (type == Enums.BackendType.SGLangHiCache) {
           HiCacheFlags.apply(engine, spec);

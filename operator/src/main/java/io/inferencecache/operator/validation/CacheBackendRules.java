@@ -40,8 +40,8 @@ public final class CacheBackendRules {
       Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
   private static final Pattern CONFIG_KEY = Pattern.compile("^[-._a-zA-Z0-9]+$");
   private static final Pattern ENV_NAME = Pattern.compile("^[-._a-zA-Z][-._a-zA-Z0-9]*$");
-  private static final Pattern CROSS_NAMESPACE =
-      Pattern.compile("^[^.]+\\.([a-z0-9-]+)\\.svc(\\.cluster\\.local)?$");
+  private static final Pattern HOST = Pattern.compile("^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9.])?$");
+  private static final Pattern IPV6 = Pattern.compile("^\\[[0-9A-Fa-f:.]+\\]$");
   private static final BigDecimal ONE_GI = BigDecimal.valueOf(1L << 30);
   private static final Set<String> KERNEL_CHECK_MODES =
       Set.of("", "auto", "report-only", "strict", "off");
@@ -210,6 +210,10 @@ public final class CacheBackendRules {
     int colon = endpoint.lastIndexOf(':');
     if (colon <= 0) {
       return "must be host:port, for example redis.team-a.svc:6379";
+    }
+    String host = endpoint.substring(0, colon);
+    if (!HOST.matcher(host).matches() && !IPV6.matcher(host).matches()) {
+      return "the host must be a DNS name or an IP address ([v6] in brackets)";
     }
     try {
       int port = Integer.parseInt(endpoint.substring(colon + 1));
@@ -429,18 +433,40 @@ public final class CacheBackendRules {
     String endpoint = spec.remoteStorage.endpoint;
     int colon = endpoint.lastIndexOf(':');
     String host = colon > 0 ? endpoint.substring(0, colon) : endpoint;
-    var m = CROSS_NAMESPACE.matcher(host);
+    String target = serviceNamespace(host);
     String namespace = backend.getMetadata() == null ? null : backend.getMetadata().getNamespace();
-    if (m.matches() && namespace != null && !m.group(1).equals(namespace)) {
+    if (target != null && namespace != null && !target.equals(namespace)) {
       errors.add(
           FieldError.forbidden(
               "spec.remoteStorage.endpoint",
               "points into namespace "
-                  + m.group(1)
+                  + target
                   + ", not "
                   + namespace
                   + "; set allowCrossNamespace: true if that is intended"));
     }
+  }
+
+  /**
+   * The namespace a cluster DNS name points into: {@code svc.ns}, {@code svc.ns.svc}, {@code
+   * svc.ns.svc.cluster.local} and pod names under them ({@code pod.svc.ns.svc.cluster.local}), in
+   * any case, with or without the final dot; null for other names and addresses.
+   */
+  static @Nullable String serviceNamespace(String host) {
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    if (h.endsWith(".")) {
+      h = h.substring(0, h.length() - 1);
+    }
+    if (h.startsWith("[") || h.matches("^[0-9.]+$")) {
+      return null;
+    }
+    String[] labels = h.split("\\.");
+    for (int i = labels.length - 1; i >= 2; i--) {
+      if (labels[i].equals("svc")) {
+        return labels[i - 1];
+      }
+    }
+    return labels.length == 2 ? labels[1] : null;
   }
 
   // 6

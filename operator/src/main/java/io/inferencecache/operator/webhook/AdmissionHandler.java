@@ -104,9 +104,17 @@ public final class AdmissionHandler {
       };
     } catch (RuntimeException e) {
       LOG.warn("event=admission_error path={} uid={} error=\"{}\"", path, uid, e.toString());
-      return path.equals(POD)
-          ? allow(uid, null)
-          : deny(uid, 400, "BadRequest", "the request cannot be admitted: " + e.getMessage());
+      if (path.equals(POD)) {
+        // Fail open, and still strip forged stamps from a pod that parsed.
+        JsonNode object = request.get("object");
+        Pod pod = read(object, Pod.class);
+        Map<String, String> annotations =
+            pod == null || pod.getMetadata() == null || pod.getMetadata().getAnnotations() == null
+                ? Map.of()
+                : pod.getMetadata().getAnnotations();
+        return object == null ? allow(uid, null) : failOpen(uid, object, annotations, e.toString());
+      }
+      return deny(uid, 400, "BadRequest", "the request cannot be admitted: " + e.getMessage());
     }
   }
 

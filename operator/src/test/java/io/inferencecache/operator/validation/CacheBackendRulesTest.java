@@ -255,6 +255,22 @@ class CacheBackendRulesTest {
             "an endpoint in another namespace, allowed",
             edit(EXTERNAL, "\"redis:6379\"", "\"redis.team-b.svc.cluster.local:6379\"")
                 + "  allowCrossNamespace: true\n"),
+        bad(
+            "a short service name in another namespace, in capitals, with the final dot",
+            edit(EXTERNAL, "\"redis:6379\"", "\"Redis.TEAM-B.:6379\""),
+            "spec.remoteStorage.endpoint: Forbidden: points into namespace team-b, not team-a;"
+                + " set allowCrossNamespace: true if that is intended"),
+        bad(
+            "a pod name under another namespace's service",
+            edit(EXTERNAL, "\"redis:6379\"", "\"redis-0.redis.team-b.svc.cluster.local:6379\""),
+            "spec.remoteStorage.endpoint: Forbidden: points into namespace team-b, not team-a;"
+                + " set allowCrossNamespace: true if that is intended"),
+        bad(
+            "an endpoint host that is not a name",
+            edit(EXTERNAL, "\"redis:6379\"", "'red\"is:6379'"),
+            "spec.remoteStorage.endpoint: Invalid value: \"red\"is:6379\": the host must be a DNS"
+                + " name or an IP address ([v6] in brackets)"),
+        ok("an IPv6 endpoint", edit(EXTERNAL, "\"redis:6379\"", "\"[fd00::7]:6379\"")),
         ok(
             "an endpoint in the own namespace",
             edit(EXTERNAL, "\"redis:6379\"", "\"redis.team-a.svc:6379\"")),

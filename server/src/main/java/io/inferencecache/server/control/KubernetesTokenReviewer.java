@@ -21,7 +21,12 @@ public final class KubernetesTokenReviewer implements TokenReviewer {
   /** How long one review may take before the request is refused with 503. */
   public static final int TIMEOUT_MS = 5_000;
 
+  /** TokenReviews in flight at once; more are refused (503) rather than queued. */
+  public static final int MAX_IN_FLIGHT = 16;
+
   private final KubernetesClient client;
+  private final java.util.concurrent.Semaphore inFlight =
+      new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
 
   public KubernetesTokenReviewer(KubernetesClient client) {
     Objects.requireNonNull(client, "client");
@@ -42,6 +47,10 @@ public final class KubernetesTokenReviewer implements TokenReviewer {
             .withAudiences(List.of(audience))
             .endSpec()
             .build();
+    if (!inFlight.tryAcquire()) {
+      throw new ReviewUnavailableException(
+          MAX_IN_FLIGHT + " TokenReviews are already in flight; refusing more", null);
+    }
     TokenReview answer;
     try {
       answer = client.authentication().v1().tokenReviews().create(request);
@@ -54,6 +63,8 @@ public final class KubernetesTokenReviewer implements TokenReviewer {
           e);
     } catch (RuntimeException e) {
       throw new ReviewUnavailableException("TokenReview failed: " + e, e);
+    } finally {
+      inFlight.release();
     }
     TokenReviewStatus status = answer == null ? null : answer.getStatus();
     if (status == null) {
@@ -65,10 +76,9 @@ public final class KubernetesTokenReviewer implements TokenReviewer {
             ? ""
             : status.getUser().getUsername();
     if (authenticated
-        && status.getAudiences() != null
-        && !status.getAudiences().isEmpty()
-        && !status.getAudiences().contains(audience)) {
-      // The API server accepted the token for other audiences only.
+        && (status.getAudiences() == null || !status.getAudiences().contains(audience))) {
+      // No audiences back means "valid for the API server itself" (a default ServiceAccount
+      // token), never for this endpoint's audience.
       return new Review(false, username, "token is not valid for audience " + audience);
     }
     return new Review(authenticated, username, status.getError());

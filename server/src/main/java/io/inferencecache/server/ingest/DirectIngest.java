@@ -31,7 +31,7 @@ public final class DirectIngest implements AutoCloseable {
   private final ZContext context = new ZContext(1);
   private final Map<String, Running> sources = new ConcurrentHashMap<>();
 
-  private record Running(EngineSource source, EngineEventStream stream) {}
+  private record Running(EngineSource source, EngineEventStream stream, boolean gatesReadiness) {}
 
   public DirectIngest(PrefixIndex index, IngestOptions options) {
     this.index = Objects.requireNonNull(index, "index");
@@ -47,6 +47,15 @@ public final class DirectIngest implements AutoCloseable {
    * index forgets what the old one reported.
    */
   public void add(EngineSource source) {
+    add(source, true);
+  }
+
+  /**
+   * Starts following {@code source}; {@code gatesReadiness} says whether {@link #synced()} waits
+   * for it. Discovered pods do not: an engine still loading its weights, or a broken one, must not
+   * take every server replica out of its Service.
+   */
+  public void add(EngineSource source, boolean gatesReadiness) {
     remove(source.tenant(), source.replica());
     ReplicaIngest ingest =
         new ReplicaIngest(
@@ -59,7 +68,8 @@ public final class DirectIngest implements AutoCloseable {
     EngineEventStream stream =
         new EngineEventStream(
             StreamOptions.of(source.endpoint(), source.replay(), source.topic()), ingest, context);
-    sources.put(key(source.tenant(), source.replica()), new Running(source, stream));
+    sources.put(
+        key(source.tenant(), source.replica()), new Running(source, stream, gatesReadiness));
     stream.start();
     LOG.info(
         "event=ingest_source_added replica={} endpoint={} replay={} model={} tenant={} scheme={}",
@@ -103,7 +113,7 @@ public final class DirectIngest implements AutoCloseable {
    */
   public boolean synced() {
     for (Running running : sources.values()) {
-      if (!running.stream().synced()) {
+      if (running.gatesReadiness() && !running.stream().synced()) {
         return false;
       }
     }

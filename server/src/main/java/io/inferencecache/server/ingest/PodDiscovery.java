@@ -117,13 +117,16 @@ public final class PodDiscovery implements AutoCloseable {
       if (source.equals(ingest.source(namespace, name).orElse(null))) {
         return;
       }
-      ingest.add(source);
+      ingest.add(source, false);
       followed.add(id);
     } catch (IllegalArgumentException e) {
       drop(namespace, name, id);
       if (!e.getMessage().equals(refused.put(id, e.getMessage()))) {
         rejections.increment();
-        LOG.warn("event=pod_discovery_refused pod={} error=\"{}\"", id, e.getMessage());
+        LOG.warn(
+            "event=pod_discovery_refused pod={} error=\"{}\"",
+            id,
+            e.getMessage().replace('"', '\'')); // annotation text never closes the quote
       }
     }
   }
