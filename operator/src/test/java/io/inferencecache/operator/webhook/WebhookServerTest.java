@@ -243,6 +243,60 @@ class WebhookServerTest {
   }
 
   @Test
+  void aRenewedCertificateIsServedWithoutARestart(@TempDir Path dir) throws Exception {
+    Pki first = Pki.create(java.nio.file.Files.createDirectories(dir.resolve("first")));
+    Pki second = Pki.create(java.nio.file.Files.createDirectories(dir.resolve("second")));
+    Path served = java.nio.file.Files.createDirectories(dir.resolve("served"));
+    Path cert = java.nio.file.Files.copy(first.serverCert(), served.resolve("tls.crt"));
+    Path key = java.nio.file.Files.copy(first.serverKey(), served.resolve("tls.key"));
+    try (WebhookServer renewing =
+        WebhookServer.start(
+            new InetSocketAddress("127.0.0.1", 0),
+            cert,
+            key,
+            new AdmissionHandler(
+                ClusterView.of(kube), new EngineConfigGenerator.Options("", "server:9090")),
+            java.time.Duration.ofMillis(200))) {
+      String url = "https://localhost:" + renewing.address().getPort() + AdmissionHandler.POD;
+      try (HttpClient firstClient = trusting(first.ca());
+          HttpClient secondClient = trusting(second.ca())) {
+        assertThat(send(firstClient, url).statusCode()).isEqualTo(200);
+        java.nio.file.Files.copy(
+            second.serverKey(), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        java.nio.file.Files.copy(
+            second.serverCert(), cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(15))
+            .ignoreExceptions()
+            .until(() -> send(secondClient, url).statusCode() == 200);
+      }
+    }
+  }
+
+  private static HttpClient trusting(Path ca) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var in = new FileInputStream(ca.toFile())) {
+      trust.setCertificateEntry(
+          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(null, tmf.getTrustManagers(), null);
+    return HttpClient.newBuilder().sslContext(tls).build();
+  }
+
+  private static HttpResponse<String> send(HttpClient client, String url) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
   void malformedReviewsGetWellFormedAnswersNeverA500() throws Exception {
     for (String body : new String[] {"not json", "{}", "{\"request\":{}}", "[1,2]"}) {
       JsonNode pod = answer(AdmissionHandler.POD, body);
