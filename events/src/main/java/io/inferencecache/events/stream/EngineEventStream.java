@@ -466,7 +466,7 @@ public final class EngineEventStream implements AutoCloseable {
         break;
       }
       LOG.warn(
-          "event=kv_replay_timeout replica={} endpoint={} from={} attempt={} waited_ms={}",
+          "event=kv_replay_timeout replica={} endpoint={} from={} attempt={} timeout_ms={}",
           ingest.replica(),
           endpoint,
           state.next,
@@ -477,7 +477,15 @@ public final class EngineEventStream implements AutoCloseable {
     return new Replayed(state.next, proven, state.changed, state.overrun);
   }
 
-  private static final int REPLAY_ATTEMPTS = 3;
+  /**
+   * Requests per repair. A request (or its answer) that ZeroMQ loses never answers, and the first
+   * answer normally comes in milliseconds: a short wait for it, then a fresh socket and a new
+   * request, finds a lost one in a fraction of the full timeout.
+   */
+  private static final int REPLAY_ATTEMPTS = 6;
+
+  /** The longest wait for the first answer of a replay request. */
+  private static final long FIRST_ANSWER_MILLIS = 500;
 
   private enum ReplayOutcome {
     ENDED,
@@ -511,17 +519,22 @@ public final class EngineEventStream implements AutoCloseable {
       // Unbounded on our side: the engine sends its whole ring suffix at once, and a full pipe
       // would silently drop the tail, end marker included.
       dealer.setRcvHWM(0);
-      dealer.setReceiveTimeOut(
-          (int) Math.min(Integer.MAX_VALUE, options.replayTimeout().toMillis()));
+      int fullTimeout = (int) Math.min(Integer.MAX_VALUE, options.replayTimeout().toMillis());
+      dealer.setReceiveTimeOut((int) Math.min(fullTimeout, FIRST_ANSWER_MILLIS));
       dealer.connect(endpoint);
       dealer.sendMore(EMPTY);
       long start = state.verifying() ? state.next - 1 : state.next;
       dealer.send(ByteBuffer.allocate(8).putLong(start).array());
       boolean hole = false;
+      boolean answered = false;
       while (running) {
         byte[] delimiter = dealer.recv(0);
         if (delimiter == null) {
           return ReplayOutcome.TIMED_OUT;
+        }
+        if (!answered) {
+          answered = true;
+          dealer.setReceiveTimeOut(fullTimeout); // the rest of the ring follows at its own pace
         }
         byte[] sequenceFrame = dealer.hasReceiveMore() ? dealer.recv(0) : null;
         byte[] payload = sequenceFrame != null && dealer.hasReceiveMore() ? dealer.recv(0) : null;

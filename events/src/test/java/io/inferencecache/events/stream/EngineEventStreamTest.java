@@ -39,10 +39,6 @@ class EngineEventStreamTest {
         StreamOptions.of(
                 engine.publishEndpoint(), engine.replayEndpoint().orElse(null), "kv-events")
             .withSilenceTimeout(Duration.ofSeconds(2))
-            // The simulated engine answers replays from its one ZeroMQ I/O thread, which may be
-            // busy flushing a PUB backlog; on a loaded two-core CI machine an answer has taken
-            // over a second three times in a row (the default timeout): give it three.
-            .withReplayTimeout(Duration.ofSeconds(3))
       };
       tweak.accept(options);
       ReplicaIngest ingest =
