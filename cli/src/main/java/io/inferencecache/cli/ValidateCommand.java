@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.zjsonpatch.JsonDiff;
 import io.inferencecache.api.v1alpha1.CacheBackend;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
@@ -336,22 +335,15 @@ public final class ValidateCommand implements Callable<Integer> {
     return switch (EngineConfigGenerator.generate(pod, backend, options)) {
       case EngineConfigGenerator.Wired wired ->
           Injection.wired(
-              w,
-              by,
-              wired.hash(),
-              JsonDiff.asJson(
-                  reparse(json, json.valueToTree(pod)),
-                  reparse(json, json.valueToTree(wired.pod()))));
+              w, by, wired.hash(), patch(json.valueToTree(pod), json.valueToTree(wired.pod())));
       case EngineConfigGenerator.FailOpen failed -> Injection.notWired(w, by, failed.reason());
     };
   }
 
-  private static JsonNode reparse(ObjectMapper json, JsonNode node) {
-    try {
-      return json.readTree(json.writeValueAsBytes(node));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+  /** The webhook's own patch; an unchanged pod is an empty patch. */
+  private static JsonNode patch(JsonNode from, JsonNode to) {
+    JsonNode patch = AdmissionHandler.patch(from, to);
+    return patch == null ? new ObjectMapper().createArrayNode() : patch;
   }
 
   private static void text(

@@ -406,16 +406,32 @@ public final class EngineConfigGenerator {
       sidecar.withCommand("/bin/sh", "-c").withArgs(args);
     }
     Containers.adoptInit(podSpec, sidecar.build(), "INFERENCECACHE_MP_SERVER");
+    connector(engine, vllm, "tcp://127.0.0.1", port, CONFIG_DIR, failOpen, observed);
+  }
+
+  /**
+   * The engine's side of the LMCache MP connector, both topologies: vLLM's connector config (the
+   * server at {@code host}:{@code port}), hash seed and hybrid-manager flag; SGLang's LMCache flags
+   * and the client config in {@code configDir} ({@code --enable-metrics} when the subscriber
+   * scrapes the engine); the fail-open flag.
+   */
+  private static void connector(
+      Container engine,
+      boolean vllm,
+      String host,
+      int port,
+      String configDir,
+      boolean failOpen,
+      boolean observed) {
     if (vllm) {
-      Args.upsertPair(engine, "--kv-transfer-config", kvTransferConfig("tcp://127.0.0.1", port));
+      Args.upsertPair(engine, "--kv-transfer-config", kvTransferConfig(host, port));
       Args.upsertFlag(engine, "--disable-hybrid-kv-cache-manager");
       Containers.upsertEnv(engine, "PYTHONHASHSEED", "0");
     } else {
       Args.upsertFlag(engine, "--enable-lmcache");
-      Args.upsertPair(engine, "--lmcache-config-file", CONFIG_DIR + "/client.yaml");
+      Args.upsertPair(engine, "--lmcache-config-file", configDir + "/client.yaml");
       Containers.upsertEnv(engine, "LMCACHE_USE_EXPERIMENTAL", "True");
       if (observed) {
-        // The sidecar scrapes the engine's load and hit rate.
         Args.upsertFlag(engine, "--enable-metrics");
       }
     }
@@ -547,22 +563,14 @@ public final class EngineConfigGenerator {
             .endSecurityContext()
             .build(),
         "INFERENCECACHE_NODE_LOCAL_GATE");
-    if (vllm) {
-      Args.upsertPair(
-          engine,
-          "--kv-transfer-config",
-          kvTransferConfig("tcp://$(INFERENCECACHE_NODE_IP)", server.port));
-      Args.upsertFlag(engine, "--disable-hybrid-kv-cache-manager");
-      Containers.upsertEnv(engine, "PYTHONHASHSEED", "0");
-    } else {
-      Args.upsertFlag(engine, "--enable-lmcache");
-      Args.upsertPair(engine, "--lmcache-config-file", NODE_CONFIG_DIR + "/client.yaml");
-      Containers.upsertEnv(engine, "LMCACHE_USE_EXPERIMENTAL", "True");
-      if (observed) {
-        Args.upsertFlag(engine, "--enable-metrics");
-      }
-    }
-    Containers.upsertEnv(engine, "INFERENCECACHE_FAIL_OPEN", String.valueOf(failOpen));
+    connector(
+        engine,
+        vllm,
+        "tcp://$(INFERENCECACHE_NODE_IP)",
+        server.port,
+        NODE_CONFIG_DIR,
+        failOpen,
+        observed);
   }
 
   /**

@@ -292,7 +292,7 @@ public final class AdmissionHandler {
   }
 
   /** The JSON patch from {@code from} to {@code to}, or null when they are equal. */
-  private static @Nullable JsonNode patch(JsonNode from, JsonNode to) {
+  public static @Nullable JsonNode patch(JsonNode from, JsonNode to) {
     // Both sides as parsed from JSON text: a Long field serialised as 65532 must compare equal to
     // the 65532 the API server sent, or every review would "replace" it.
     JsonNode diff = JsonDiff.asJson(reparsed(from), reparsed(to));

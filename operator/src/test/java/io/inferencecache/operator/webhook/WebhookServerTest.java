@@ -90,18 +90,7 @@ class WebhookServerTest {
             new AdmissionHandler(
                 ClusterView.of(kube),
                 new EngineConfigGenerator.Options("reg.example/subscriber:v1", "server:9090")));
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    try (var in = new FileInputStream(pki.ca().toFile())) {
-      trust.setCertificateEntry(
-          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(null, tmf.getTrustManagers(), null);
-    http = HttpClient.newBuilder().sslContext(tls).build();
+    http = trusting(pki.ca());
   }
 
   @AfterEach
