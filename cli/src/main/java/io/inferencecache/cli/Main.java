@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       EngineSimCommand.class,
       ValidateCommand.class,
       WebhooksCommand.class,
+      ControllerCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Run 'inferencecache COMMAND --help' for the options of a command."})

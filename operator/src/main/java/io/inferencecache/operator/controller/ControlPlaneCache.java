@@ -1,0 +1,195 @@
+package io.inferencecache.operator.controller;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.inferencecache.api.v1alpha1.CacheBackend;
+import io.inferencecache.api.v1alpha1.CachePolicy;
+import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.operator.engine.EngineConfigGenerator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The controller's one read view of the cluster: shared fabric8 informers over CacheBackends,
+ * CachePolicies, CacheTenants and engine pods (those labelled {@value #CACHE_DOMAIN}, never all
+ * pods), with field indexes on the pods: by cache domain, by the backend that wired them, by node.
+ * Every flow reads here; nothing on a reconcile or poll path lists the API server. Objects handed
+ * out are the informers' own: read them, copy before changing.
+ */
+public final class ControlPlaneCache implements AutoCloseable {
+
+  /** The label of engine pods that take part in a cache domain (the Pod webhook's scope too). */
+  public static final String CACHE_DOMAIN = "inferencecache.io/cache-domain";
+
+  /** The annotation the Pod webhook stamps: the wiring backend, {@code namespace/name}. */
+  public static final String INJECTED_BY = EngineConfigGenerator.INJECTED_BY;
+
+  /** Pod index: the value of the {@value #CACHE_DOMAIN} label. */
+  public static final String PODS_BY_CACHE_DOMAIN = "byCacheDomain";
+
+  /** Pod index: {@code namespace/name} of the backend that wired the pod. */
+  public static final String PODS_BY_BACKEND = "byBackend";
+
+  /** Pod index: the node the pod is scheduled on. */
+  public static final String PODS_BY_NODE = "byNode";
+
+  private final SharedIndexInformer<CacheBackend> backends;
+  private final SharedIndexInformer<CachePolicy> policies;
+  private final SharedIndexInformer<CacheTenant> tenants;
+  private final SharedIndexInformer<Pod> pods;
+  private final List<Runnable> policyListeners = new CopyOnWriteArrayList<>();
+
+  private ControlPlaneCache(KubernetesClient client) {
+    backends = client.resources(CacheBackend.class).inAnyNamespace().runnableInformer(0);
+    policies = client.resources(CachePolicy.class).inAnyNamespace().runnableInformer(0);
+    tenants = client.resources(CacheTenant.class).inAnyNamespace().runnableInformer(0);
+    pods = client.pods().inAnyNamespace().withLabel(CACHE_DOMAIN).runnableInformer(0);
+    pods.addIndexers(
+        Map.of(
+            PODS_BY_CACHE_DOMAIN,
+            pod -> label(pod, CACHE_DOMAIN),
+            PODS_BY_BACKEND,
+            pod -> annotation(pod, INJECTED_BY),
+            PODS_BY_NODE,
+            pod ->
+                pod.getSpec() == null || pod.getSpec().getNodeName() == null
+                    ? List.of()
+                    : List.of(pod.getSpec().getNodeName())));
+    ResourceEventHandler<HasMetadata> policyChange = new AnyChange(this::policyChanged);
+    policies.addEventHandler(cast(policyChange));
+    tenants.addEventHandler(cast(policyChange));
+  }
+
+  /**
+   * Starts the informers and waits up to {@code timeoutSeconds} for their first lists; throws when
+   * they have not synced by then (the API server is unreachable or the CRDs are missing).
+   */
+  public static ControlPlaneCache start(KubernetesClient client, long timeoutSeconds)
+      throws Exception {
+    ControlPlaneCache cache = new ControlPlaneCache(client);
+    try {
+      CompletableFuture.allOf(
+              cache.backends.start().toCompletableFuture(),
+              cache.policies.start().toCompletableFuture(),
+              cache.tenants.start().toCompletableFuture(),
+              cache.pods.start().toCompletableFuture())
+          .get(timeoutSeconds, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      cache.close();
+      throw new IllegalStateException(
+          "the informers did not sync in "
+              + timeoutSeconds
+              + " s: is the API server reachable, and are the inferencecache.io CRDs installed"
+              + " (deploy/crds)? "
+              + e,
+          e);
+    }
+    return cache;
+  }
+
+  /** Every informer has listed once and is watching. */
+  public boolean healthy() {
+    for (SharedIndexInformer<?> informer : List.of(backends, policies, tenants, pods)) {
+      if (!informer.hasSynced() || !informer.isWatching()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Runs {@code listener} on every CachePolicy or CacheTenant change (on an informer thread). */
+  public void onPolicyChange(Runnable listener) {
+    policyListeners.add(listener);
+  }
+
+  public List<CacheBackend> backends() {
+    return backends.getStore().list();
+  }
+
+  public Optional<CacheBackend> backend(String namespace, String name) {
+    return Optional.ofNullable(
+        backends.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)));
+  }
+
+  public List<CachePolicy> policies() {
+    return policies.getStore().list();
+  }
+
+  public List<CacheTenant> tenants() {
+    return tenants.getStore().list();
+  }
+
+  /** An engine pod by namespace and name; empty when it is not (or no longer) an engine pod. */
+  public Optional<Pod> enginePod(String namespace, String name) {
+    return Optional.ofNullable(pods.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)));
+  }
+
+  /** Engine pods by one of the indexes ({@link #PODS_BY_BACKEND}, …). */
+  public List<Pod> enginePods(String index, String key) {
+    return pods.getIndexer().byIndex(index, key);
+  }
+
+  private void policyChanged() {
+    for (Runnable listener : policyListeners) {
+      listener.run();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (SharedIndexInformer<?> informer : List.of(backends, policies, tenants, pods)) {
+      informer.close();
+    }
+  }
+
+  private static List<String> label(Pod pod, String key) {
+    return value(pod.getMetadata().getLabels(), key);
+  }
+
+  private static List<String> annotation(Pod pod, String key) {
+    return value(pod.getMetadata().getAnnotations(), key);
+  }
+
+  private static List<String> value(Map<String, String> map, String key) {
+    if (map == null) {
+      return List.of();
+    }
+    String value = map.get(key);
+    return value == null || value.isEmpty() ? List.of() : List.of(value);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends HasMetadata> ResourceEventHandler<T> cast(
+      ResourceEventHandler<HasMetadata> handler) {
+    return (ResourceEventHandler<T>) handler;
+  }
+
+  /** Calls back on adds, deletes and updates that changed the object (not on resyncs). */
+  private record AnyChange(Runnable callback) implements ResourceEventHandler<HasMetadata> {
+    @Override
+    public void onAdd(HasMetadata obj) {
+      callback.run();
+    }
+
+    @Override
+    public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+      if (!String.valueOf(oldObj.getMetadata().getGeneration())
+          .equals(String.valueOf(newObj.getMetadata().getGeneration()))) {
+        callback.run();
+      }
+    }
+
+    @Override
+    public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+      callback.run();
+    }
+  }
+}

@@ -1,0 +1,592 @@
+package io.inferencecache.operator.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
+import io.fabric8.kubernetes.client.http.Interceptor.RequestTags;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.inferencecache.api.v1alpha1.CacheBackend;
+import io.inferencecache.api.v1alpha1.CacheIndex;
+import io.inferencecache.api.v1alpha1.CachePolicy;
+import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The controller's leader flows against the fabric8 mock API server in CRUD mode (the real client
+ * and informers; the CRDs registered so status is a subresource) and a stand-in for the server's
+ * control listener over real HTTP: policy propagation with the server up, rejecting and down; the
+ * CacheIndex created while the server is down and filled on the next good scrape, and not written
+ * again while nothing changes; backends' index participation; tenants' status; leader hand-over.
+ */
+class ControllerRuntimeTest {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration FAST = Duration.ofMillis(200);
+
+  private KubernetesMockServer api;
+  private KubernetesClient kube;
+  private final List<AutoCloseable> closing = new ArrayList<>();
+  private Path tokens;
+
+  @BeforeEach
+  void start(@TempDir Path dir) throws Exception {
+    api =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    api.init();
+    kube = api.createClient();
+    for (String plural :
+        List.of("cachebackends", "cachepolicies", "cachetenants", "cacheindexes")) {
+      try (InputStream in =
+          getClass()
+              .getClassLoader()
+              .getResourceAsStream("META-INF/fabric8/" + plural + ".inferencecache.io-v1.yml")) {
+        kube.resource(YAML.readValue(in, CustomResourceDefinition.class)).create();
+      }
+    }
+    tokens = dir;
+    Files.writeString(dir.resolve("policy-token"), "policy-audience-token\n");
+    Files.writeString(dir.resolve("controller-token"), "controller-audience-token\n");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : closing.reversed()) {
+      c.close();
+    }
+    // Every call the controller made in this test must be granted by the role it ships with.
+    List<RbacAudit.Access> denied =
+        new RbacAudit(Path.of("../deploy/rbac/controller-role.yaml")).denied(controllerRequests());
+    kube.close();
+    api.destroy();
+    assertThat(denied)
+        .as("requests the controller made that deploy/rbac/controller-role.yaml does not grant")
+        .isEmpty();
+  }
+
+  /** Every request the controller's client sent, recorded by an interceptor of that client. */
+  private final List<RbacAudit.Request> requests =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private List<RbacAudit.Request> controllerRequests() {
+    return List.copyOf(requests);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Policy propagation
+
+  @Test
+  void policiesArePushedAtStartAndOnEveryChangeAndTheirStatusSaysSo() throws Exception {
+    StandInServer server = server(0);
+    create(policy("team-a", "default", "LFU"));
+    create(policy("team-a", "second", "LRU"));
+    create(tenant("team-a", "acme", "acme", 250000L));
+    create(tenant("team-a", "acme-copy", "acme", 10L));
+    create(tenant("team-b", "free", "free", null));
+    ControllerRuntime controller = controller(server.port(), false, "solo");
+
+    await().atMost(10, TimeUnit.SECONDS).until(() -> !server.policies.isEmpty());
+    JsonNode first = JSON.readTree(server.policies.getLast());
+    assertThat(first.path("version").asInt()).isEqualTo(7);
+    assertThat(first.path("policies")).hasSize(1);
+    assertThat(first.path("policies").get(0).path("eviction").asText()).isEqualTo("lfu");
+    assertThat(first.path("tenants")).hasSize(1);
+    assertThat(first.path("tenants").get(0).path("maxIndexEntries").asLong()).isEqualTo(250000);
+    assertThat(server.policyTokens.getLast()).isEqualTo("Bearer policy-audience-token");
+
+    Condition applied = awaitCondition(CachePolicy.class, "team-a", "default", "Applied", "True");
+    assertThat(applied.getReason()).isEqualTo("Applied");
+    assertThat(applied.getObservedGeneration()).isEqualTo(1L);
+    assertThat(applied.getMessage()).contains("version 7", "generation 1");
+    assertThat(
+            awaitCondition(CachePolicy.class, "team-a", "second", "Applied", "False").getMessage())
+        .contains("CachePolicy default comes first", "delete one");
+    assertThat(awaitCondition(CacheTenant.class, "team-a", "acme", "Applied", "True").getReason())
+        .isEqualTo("Applied");
+    assertThat(
+            awaitCondition(CacheTenant.class, "team-a", "acme-copy", "Applied", "False")
+                .getReason())
+        .isEqualTo("DuplicateTenantID");
+    assertThat(awaitCondition(CacheTenant.class, "team-b", "free", "Applied", "False").getReason())
+        .isEqualTo("NoQuota");
+    assertThat(
+            kube.resources(CachePolicy.class)
+                .inNamespace("team-a")
+                .withName("default")
+                .get()
+                .getStatus()
+                .observedGeneration)
+        .isEqualTo(1L);
+
+    // An edit is pushed at once (well before the 30 s interval), and the status follows it.
+    CachePolicy edited =
+        kube.resources(CachePolicy.class).inNamespace("team-a").withName("default").get();
+    edited.getSpec().lookupTimeoutMs = 15;
+    edited.getMetadata().setGeneration(2L); // the mock API server does not bump generations
+    kube.resource(edited).update();
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() ->
+            JSON.readTree(server.policies.getLast())
+                    .path("policies")
+                    .get(0)
+                    .path("lookupTimeoutMs")
+                    .asInt()
+                == 15);
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() ->
+            condition(CachePolicy.class, "team-a", "default", "Applied").getObservedGeneration()
+                == 2L);
+    assertThat(controller.policy().lastOutcome()).isInstanceOf(ServerControlClient.Ok.class);
+  }
+
+  @Test
+  void aRejectedDocumentIsReportedWithTheServersMessageAndRetried() throws Exception {
+    StandInServer server = server(0);
+    server.policyStatus = 400;
+    server.policyError = "policy: unknown field \"minimumMatchedToken\" at $.policies[0]";
+    create(policy("team-a", "default", "LRU"));
+    controller(server.port(), false, "solo");
+
+    Condition refused = awaitCondition(CachePolicy.class, "team-a", "default", "Applied", "False");
+    assertThat(refused.getReason()).isEqualTo("ServerRejected");
+    assertThat(refused.getMessage())
+        .contains("server answered 400", "unknown field \"minimumMatchedToken\"");
+    // Retried with backoff (1 s, then 2 s): the server fixed, the next try lands.
+    await().atMost(10, TimeUnit.SECONDS).until(() -> server.policies.size() >= 2);
+    server.policyStatus = 204;
+    awaitCondition(CachePolicy.class, "team-a", "default", "Applied", "True");
+  }
+
+  @Test
+  void withTheServerDownThePolicyIsUnknownUntilItComesUp() throws Exception {
+    int port = freePort();
+    create(policy("team-a", "default", "LRU"));
+    controller(port, false, "solo");
+
+    Condition down = awaitCondition(CachePolicy.class, "team-a", "default", "Applied", "Unknown");
+    assertThat(down.getReason()).isEqualTo("ServerUnreachable");
+    assertThat(down.getMessage()).contains("server unreachable at http://127.0.0.1:" + port);
+
+    StandInServer server = server(port);
+    awaitCondition(CachePolicy.class, "team-a", "default", "Applied", "True");
+    assertThat(server.policies).isNotEmpty();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // CacheIndex, participation, tenants
+
+  @Test
+  void theCacheIndexExistsWhileTheServerIsDownAndIsFilledOnTheNextGoodScrape() throws Exception {
+    int port = freePort();
+    ControllerRuntime controller = controller(port, false, "solo");
+
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> kube.resources(CacheIndex.class).withName(CacheIndex.NAME).get() != null);
+    await().atMost(10, TimeUnit.SECONDS).until(() -> controller.poller().lastFailure() != null);
+    assertThat(controller.poller().lastFailure()).contains("server unreachable");
+    assertThat(kube.resources(CacheIndex.class).withName(CacheIndex.NAME).get().getStatus())
+        .isNull();
+
+    StandInServer server = server(port);
+    server.snapshot = snapshot("2026-12-03T08:00:00Z");
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() ->
+            kube.resources(CacheIndex.class).withName(CacheIndex.NAME).get().getStatus() != null);
+    var status = kube.resources(CacheIndex.class).withName(CacheIndex.NAME).get().getStatus();
+    assertThat(status.prefixes.summary.total).isEqualTo(120L);
+    assertThat(status.prefixes.summary.hot).isEqualTo(7L);
+    assertThat(status.replicas).extracting(r -> r.id).containsExactly("llama-0");
+    assertThat(status.replicas.getFirst().hitRate).isEqualTo("0.5");
+    assertThat(status.observedServer).isEqualTo("http://127.0.0.1:" + port + "/snapshot");
+    assertThat(status.lastUpdated).isNotNull();
+  }
+
+  @Test
+  void aSteadyIndexIsNotRewrittenOnEveryPoll() throws Exception {
+    StandInServer server = server(0);
+    server.snapshot = snapshot("2026-12-03T08:00:00Z");
+    create(backend("team-a", "llama"));
+    create(enginePod("team-a", "llama-0", "team-a/llama"));
+    create(tenant("team-a", "acme", "team-a", 100L));
+    ControllerRuntime controller = controller(server.port(), false, "solo");
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() ->
+            kube.resources(CacheIndex.class).withName(CacheIndex.NAME).get().getStatus() != null
+                && backendStatus("team-a", "llama") != null
+                && tenantStatus("team-a", "acme") != null);
+    int pollsBefore = server.snapshots;
+    int writesBefore = statusWrites();
+    long writerBefore = controller.statusWriter().writes();
+    assertThat(writesBefore)
+        .as("%s", requests)
+        .isGreaterThanOrEqualTo(3); // the first CacheIndex, backend, tenant
+
+    // Only the replica's timestamps move: nothing meaningful changed.
+    server.snapshot = snapshot("2026-12-03T08:05:00Z");
+    await().atMost(10, TimeUnit.SECONDS).until(() -> server.snapshots >= pollsBefore + 5);
+
+    assertThat(statusWrites()).isEqualTo(writesBefore);
+    assertThat(controller.statusWriter().writes()).isEqualTo(writerBefore);
+
+    // A real change is written once.
+    server.snapshot =
+        snapshot("2026-12-03T08:06:00Z")
+            .replace("\"prefixCount\":120", "\"prefixCount\":121")
+            .replace("\"totalPrefixes\":120", "\"totalPrefixes\":121");
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() ->
+            kube.resources(CacheIndex.class)
+                    .withName(CacheIndex.NAME)
+                    .get()
+                    .getStatus()
+                    .prefixes
+                    .summary
+                    .total
+                == 121L);
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> backendStatus("team-a", "llama").prefixCount == 121L);
+  }
+
+  @Test
+  void backendsAndTenantsGetTheirShareOfTheScrape() throws Exception {
+    StandInServer server = server(0);
+    server.snapshot = snapshot("2026-12-03T08:00:00Z");
+    create(backend("team-a", "llama"));
+    create(enginePod("team-a", "llama-0", "team-a/llama"));
+    create(tenant("team-a", "acme", "team-a", 100L));
+    create(tenant("team-a", "tight", "team-b", 3L));
+    create(tenant("team-c", "again", "team-a", 5L));
+    controller(server.port(), false, "solo");
+
+    await().atMost(10, TimeUnit.SECONDS).until(() -> backendStatus("team-a", "llama") != null);
+    var participation = backendStatus("team-a", "llama");
+    assertThat(participation.prefixCount).isEqualTo(120L);
+    assertThat(participation.lastEventAt).isEqualTo("2026-12-03T07:59:00Z");
+    assertThat(participation.t2HitRate).isEqualTo("0.25");
+
+    await().atMost(10, TimeUnit.SECONDS).until(() -> tenantStatus("team-a", "acme") != null);
+    assertThat(tenantStatus("team-a", "acme").indexEntries).isEqualTo(90L);
+    assertThat(condition(CacheTenant.class, "team-a", "acme", "Ready").getReason())
+        .isEqualTo("Observed");
+    assertThat(condition(CacheTenant.class, "team-a", "acme", "QuotaExceeded").getReason())
+        .isEqualTo("WithinBudget");
+    await().atMost(10, TimeUnit.SECONDS).until(() -> tenantStatus("team-a", "tight") != null);
+    assertThat(condition(CacheTenant.class, "team-a", "tight", "QuotaExceeded").getReason())
+        .isEqualTo("OverEntryBudget");
+    await().atMost(10, TimeUnit.SECONDS).until(() -> tenantStatus("team-c", "again") != null);
+    assertThat(condition(CacheTenant.class, "team-c", "again", "Ready").getReason())
+        .isEqualTo("DuplicateTenantID");
+    assertThat(condition(CacheTenant.class, "team-c", "again", "QuotaExceeded").getReason())
+        .isEqualTo("NotEffective");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Leadership and probes
+
+  @Test
+  void onlyTheLeaderWorksAndAStandbyTakesOverWhenItGoesAway() throws Exception {
+    StandInServer server = server(0);
+    ControllerRuntime a = controller(server.port(), true, "controller-a");
+    await().atMost(10, TimeUnit.SECONDS).until(a::leading);
+    ControllerRuntime b = controller(server.port(), true, "controller-b");
+    await().atMost(10, TimeUnit.SECONDS).until(() -> "controller-a".equals(b.leader()));
+    assertThat(b.leading()).isFalse();
+    await().atMost(10, TimeUnit.SECONDS).until(() -> server.snapshots >= 3);
+    assertThat(b.leading()).isFalse();
+    assertThat(
+            kube.leases()
+                .inNamespace("inference-cache-system")
+                .withName(ControllerOptions.DEFAULT_LEASE)
+                .get()
+                .getSpec()
+                .getHolderIdentity())
+        .isEqualTo("controller-a");
+
+    a.close();
+    closing.remove(a);
+    await().atMost(15, TimeUnit.SECONDS).until(b::leading);
+    int polls = server.snapshots;
+    await().atMost(10, TimeUnit.SECONDS).until(() -> server.snapshots >= polls + 3);
+    assertThat(metrics(b)).contains("inferencecache_controller_leader 1.0");
+  }
+
+  @Test
+  void probesSayHealthyReadyAndServeMetrics() throws Exception {
+    StandInServer server = server(0);
+    ControllerRuntime controller = controller(server.port(), false, "solo");
+    HttpClient http = HttpClient.newHttpClient();
+    URI base = URI.create("http://127.0.0.1:" + controller.probeAddress().getPort());
+    assertThat(
+            http.send(
+                    java.net.http.HttpRequest.newBuilder(base.resolve("/healthz")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(
+            http.send(
+                    java.net.http.HttpRequest.newBuilder(base.resolve("/readyz")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(200);
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() ->
+            metrics(controller)
+                .contains("inferencecache_controller_snapshot_scrapes_total{result=\"ok\"}"));
+    assertThat(metrics(controller))
+        .contains("inferencecache_controller_policy_pushes_total{result=\"ok\"}");
+    assertThat(
+            http.send(
+                    java.net.http.HttpRequest.newBuilder(base.resolve("/metrics"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(405);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rig
+
+  private StandInServer server(int port) throws Exception {
+    StandInServer server = StandInServer.start(port);
+    closing.add(server);
+    return server;
+  }
+
+  private ControllerRuntime controller(int serverPort, boolean elect, String identity)
+      throws Exception {
+    ControllerOptions options =
+        new ControllerOptions(
+            StandInServer.url(serverPort, "/snapshot"),
+            StandInServer.url(serverPort, "/policy"),
+            tokens.resolve("controller-token"),
+            tokens.resolve("policy-token"),
+            FAST,
+            Duration.ofSeconds(30),
+            elect,
+            "inference-cache-system",
+            ControllerOptions.DEFAULT_LEASE,
+            identity,
+            new ControllerOptions.LeaseTiming(
+                Duration.ofMillis(1500), Duration.ofMillis(1000), Duration.ofMillis(200)),
+            List.of(new InetSocketAddress("127.0.0.1", 0)));
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(kube.getConfiguration())
+            .withHttpClientBuilderConsumer(builder ->
+                builder.addOrReplaceInterceptor(
+                    "rbac-audit",
+                    new Interceptor() {
+                      @Override
+                      public void before(BasicBuilder b, HttpRequest request, RequestTags tags) {
+                        requests.add(
+                            new RbacAudit.Request(
+                                request.method(),
+                                request.uri().getRawPath()
+                                    + (request.uri().getRawQuery() == null
+                                        ? ""
+                                        : "?" + request.uri().getRawQuery())));
+                      }
+                    }))
+            .build();
+    closing.add(client);
+    ControllerRuntime runtime =
+        ControllerRuntime.start(
+            client,
+            options,
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+            Clock.systemUTC());
+    closing.add(runtime);
+    return runtime;
+  }
+
+  private static String metrics(ControllerRuntime controller) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + controller.probeAddress().getPort() + "/metrics"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Status writes the API server received so far (PUT or PATCH of a /status subresource). */
+  private int statusWrites() throws Exception {
+    return (int)
+        controllerRequests().stream()
+            .filter(r -> r.path().contains("/status"))
+            .filter(r -> r.method().equals("PUT") || r.method().equals("PATCH"))
+            .count();
+  }
+
+  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> void create(T resource) {
+    kube.resource(resource).create();
+  }
+
+  private static CachePolicy policy(String namespace, String name, String eviction)
+      throws Exception {
+    return YAML.readValue(
+        """
+        apiVersion: inferencecache.io/v1alpha1
+        kind: CachePolicy
+        metadata: {name: %s, namespace: %s, generation: 1}
+        spec: {eviction: %s}
+        """
+            .formatted(name, namespace, eviction),
+        CachePolicy.class);
+  }
+
+  private static CacheTenant tenant(String namespace, String name, String id, @Nullable Long quota)
+      throws Exception {
+    return YAML.readValue(
+        """
+        apiVersion: inferencecache.io/v1alpha1
+        kind: CacheTenant
+        metadata: {name: %s, namespace: %s, generation: 1}
+        spec: {tenantID: %s%s}
+        """
+            .formatted(
+                name,
+                namespace,
+                id,
+                quota == null ? "" : ", quota: {maxIndexEntries: " + quota + "}"),
+        CacheTenant.class);
+  }
+
+  private static CacheBackend backend(String namespace, String name) throws Exception {
+    return YAML.readValue(
+        """
+        apiVersion: inferencecache.io/v1alpha1
+        kind: CacheBackend
+        metadata: {name: %s, namespace: %s, generation: 1}
+        spec: {runtime: VLLM, engineSelector: {matchLabels: {inferencecache.io/cache-domain: %s}}}
+        """
+            .formatted(name, namespace, name),
+        CacheBackend.class);
+  }
+
+  private static io.fabric8.kubernetes.api.model.Pod enginePod(
+      String namespace, String name, String injectedBy) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(name)
+        .withLabels(Map.of(ControlPlaneCache.CACHE_DOMAIN, "llama"))
+        .withAnnotations(Map.of(ControlPlaneCache.INJECTED_BY, injectedBy))
+        .endMetadata()
+        .withNewSpec()
+        .withNodeName("node-1")
+        .endSpec()
+        .build();
+  }
+
+  /** A snapshot as the server renders it; {@code lastUpdate} is the replica's stats time. */
+  private static String snapshot(String lastUpdate) {
+    return """
+    {"replicas":[{"replicaId":"llama-0","tenant":"team-a","cacheMemoryBytes":1024,
+      "hitRate":0.5,"pressure":"low","lastUpdate":"%s","prefixCount":120,
+      "lastEventAt":"2026-12-03T07:59:00Z","statsReported":true,
+      "t2HitTokens":10,"t2QueryTokens":40}],
+     "tenants":[{"tenantId":"team-a","indexEntries":90,"hitRate":0.5,"hitRateReported":true,
+      "memoryUsed":0},{"tenantId":"team-b","indexEntries":3,"hitRate":0,"memoryUsed":0}],
+     "totalPrefixes":120,"hotPrefixes":7}
+    """
+        .formatted(lastUpdate);
+  }
+
+  private io.inferencecache.api.v1alpha1.status.@Nullable CacheIndexStatus indexStatus() {
+    CacheIndex index = kube.resources(CacheIndex.class).withName(CacheIndex.NAME).get();
+    return index == null ? null : index.getStatus();
+  }
+
+  private io.inferencecache.api.v1alpha1.status.CacheBackendStatus.@Nullable IndexParticipation
+      backendStatus(String namespace, String name) {
+    CacheBackend b = kube.resources(CacheBackend.class).inNamespace(namespace).withName(name).get();
+    return b.getStatus() == null ? null : b.getStatus().indexParticipation;
+  }
+
+  private io.inferencecache.api.v1alpha1.status.@Nullable CacheTenantStatus tenantStatus(
+      String namespace, String name) {
+    CacheTenant t = kube.resources(CacheTenant.class).inNamespace(namespace).withName(name).get();
+    return t.getStatus() == null || t.getStatus().indexEntries == null ? null : t.getStatus();
+  }
+
+  private <T extends io.fabric8.kubernetes.client.CustomResource<?, ?>>
+      @Nullable Condition condition(Class<T> kind, String namespace, String name, String type) {
+    T resource = kube.resources(kind).inNamespace(namespace).withName(name).get();
+    Object status = resource.getStatus();
+    List<Condition> conditions =
+        switch (status) {
+          case io.inferencecache.api.v1alpha1.status.Conditions c -> c.conditions;
+          case io.inferencecache.api.v1alpha1.status.CacheTenantStatus t -> t.conditions;
+          case null, default -> null;
+        };
+    return StatusConditions.find(conditions, type);
+  }
+
+  private <T extends io.fabric8.kubernetes.client.CustomResource<?, ?>> Condition awaitCondition(
+      Class<T> kind, String namespace, String name, String type, String status) {
+    await()
+        .atMost(15, TimeUnit.SECONDS)
+        .until(() -> {
+          Condition c = condition(kind, namespace, name, type);
+          return c != null && status.equals(c.getStatus());
+        });
+    return condition(kind, namespace, name, type);
+  }
+}
