@@ -14,6 +14,7 @@ import io.inferencecache.api.v1alpha1.status.CacheIndexStatus;
 import io.inferencecache.api.v1alpha1.status.CacheTenantStatus;
 import io.inferencecache.operator.cacheindex.CacheIndexProjection;
 import io.inferencecache.operator.cacheindex.IndexParticipation;
+import io.inferencecache.operator.policy.PolicySnapshot;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.HttpURLConnection;
@@ -21,7 +22,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -228,11 +228,7 @@ public final class CacheIndexPoller implements AutoCloseable {
       entries.merge(t.path("tenantId").asText(""), t.path("indexEntries").asLong(), Long::sum);
     }
     List<CacheTenant> tenants =
-        cache.tenants().stream()
-            .sorted(
-                Comparator.comparing((CacheTenant t) -> t.getMetadata().getNamespace())
-                    .thenComparing(t -> t.getMetadata().getName()))
-            .toList();
+        cache.tenants().stream().sorted(PolicySnapshot.BY_NAMESPACE_AND_NAME).toList();
     Map<String, CacheTenant> owners = new HashMap<>();
     for (CacheTenant t : tenants) {
       CacheTenantSpec spec = t.getSpec();

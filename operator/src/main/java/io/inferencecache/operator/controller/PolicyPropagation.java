@@ -16,7 +16,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -192,7 +191,7 @@ public final class PolicyPropagation implements AutoCloseable {
       ServerControlClient.Outcome outcome,
       String digest) {
     Map<String, String> winnerByNamespace = new HashMap<>();
-    for (CachePolicy p : sorted(policies)) {
+    for (CachePolicy p : policies.stream().sorted(PolicySnapshot.BY_NAMESPACE_AND_NAME).toList()) {
       if (p.getSpec() != null) {
         winnerByNamespace.putIfAbsent(p.getMetadata().getNamespace(), p.getMetadata().getName());
       }
@@ -223,7 +222,7 @@ public final class PolicyPropagation implements AutoCloseable {
           });
     }
     Map<String, String> ownerByTenantId = new HashMap<>();
-    for (CacheTenant t : sorted(tenants)) {
+    for (CacheTenant t : tenants.stream().sorted(PolicySnapshot.BY_NAMESPACE_AND_NAME).toList()) {
       CacheTenantSpec spec = t.getSpec();
       if (spec != null && spec.tenantID != null && !spec.tenantID.isEmpty() && hasQuota(spec)) {
         ownerByTenantId.putIfAbsent(spec.tenantID, key(t));
@@ -306,14 +305,6 @@ public final class PolicyPropagation implements AutoCloseable {
 
   private static String key(HasMetadata r) {
     return r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
-  }
-
-  private static <T extends HasMetadata> List<T> sorted(List<T> resources) {
-    return resources.stream()
-        .sorted(
-            Comparator.comparing((T r) -> String.valueOf(r.getMetadata().getNamespace()))
-                .thenComparing(r -> r.getMetadata().getName()))
-        .toList();
   }
 
   /** The first 12 hex digits of the SHA-256 of the document as sent. */

@@ -31,7 +31,12 @@ public final class PolicySnapshot {
   public static final int VERSION = 7;
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Comparator<HasMetadata> BY_NAMESPACE_AND_NAME =
+
+  /**
+   * The order in which resources compete: the first of a namespace (policies) or of a tenant id
+   * (tenants) wins. The controller's status reports use the same order.
+   */
+  public static final Comparator<HasMetadata> BY_NAMESPACE_AND_NAME =
       Comparator.comparing((HasMetadata r) -> String.valueOf(r.getMetadata().getNamespace()))
           .thenComparing(r -> r.getMetadata().getName());
 

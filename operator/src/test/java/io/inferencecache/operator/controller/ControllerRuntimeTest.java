@@ -62,6 +62,7 @@ class ControllerRuntimeTest {
   private KubernetesMockServer api;
   private KubernetesClient kube;
   private final List<AutoCloseable> closing = new ArrayList<>();
+  private final List<ControllerRuntime> controllers = new ArrayList<>();
   private Path tokens;
 
   @BeforeEach
@@ -306,6 +307,18 @@ class ControllerRuntimeTest {
     controller(server.port(), false, "solo");
 
     await().atMost(10, TimeUnit.SECONDS).until(() -> backendStatus("team-a", "llama") != null);
+    ControlPlaneCache cache = controllers.getFirst().cache();
+    for (String[] lookup :
+        new String[][] {
+          {ControlPlaneCache.PODS_BY_BACKEND, "team-a/llama"},
+          {ControlPlaneCache.PODS_BY_CACHE_DOMAIN, "llama"},
+          {ControlPlaneCache.PODS_BY_NODE, "node-1"}
+        }) {
+      assertThat(cache.enginePods(lookup[0], lookup[1]))
+          .extracting(p -> p.getMetadata().getName())
+          .containsExactly("llama-0");
+    }
+    assertThat(cache.enginePods(ControlPlaneCache.PODS_BY_NODE, "node-2")).isEmpty();
     var participation = backendStatus("team-a", "llama");
     assertThat(participation.prefixCount).isEqualTo(120L);
     assertThat(participation.lastEventAt).isEqualTo("2026-12-03T07:59:00Z");
@@ -445,6 +458,7 @@ class ControllerRuntimeTest {
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
             Clock.systemUTC());
     closing.add(runtime);
+    controllers.add(runtime);
     return runtime;
   }
 
