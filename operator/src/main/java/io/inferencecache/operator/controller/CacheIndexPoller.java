@@ -15,6 +15,7 @@ import io.inferencecache.api.v1alpha1.status.CacheTenantStatus;
 import io.inferencecache.operator.cacheindex.CacheIndexProjection;
 import io.inferencecache.operator.cacheindex.IndexParticipation;
 import io.inferencecache.operator.policy.PolicySnapshot;
+import io.inferencecache.operator.status.StatusConditions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.HttpURLConnection;

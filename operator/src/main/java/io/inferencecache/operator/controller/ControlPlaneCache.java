@@ -2,6 +2,8 @@ package io.inferencecache.operator.controller;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -9,20 +11,25 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.inferencecache.api.v1alpha1.CacheBackend;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.operator.backend.Owners;
 import io.inferencecache.operator.engine.EngineConfigGenerator;
+import io.inferencecache.operator.engine.NodeLocalServerPod;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The controller's one read view of the cluster: shared fabric8 informers over CacheBackends,
  * CachePolicies, CacheTenants and engine pods (those labelled {@value #CACHE_DOMAIN}, never all
- * pods), with field indexes on the pods: by cache domain, by the backend that wired them, by node.
- * Every flow reads here; nothing on a reconcile or poll path lists the API server. Objects handed
- * out are the informers' own: read them, copy before changing.
+ * pods), with field indexes on the pods: by cache domain, by the backend that wired them, by node;
+ * and over what the controller runs for CacheBackends (managed Redis Deployments and Services,
+ * NodeLocal server pods), selected by our labels. Every flow reads here; nothing on a reconcile or
+ * poll path lists the API server. Objects handed out are the informers' own: read them, copy before
+ * changing.
  */
 public final class ControlPlaneCache implements AutoCloseable {
 
@@ -41,10 +48,18 @@ public final class ControlPlaneCache implements AutoCloseable {
   /** Pod index: the node the pod is scheduled on. */
   public static final String PODS_BY_NODE = "byNode";
 
+  /** NodeLocal server pod index: the UID of the backend that runs them. */
+  static final String SERVERS_BY_BACKEND_UID = "byBackendUid";
+
   private final SharedIndexInformer<CacheBackend> backends;
   private final SharedIndexInformer<CachePolicy> policies;
   private final SharedIndexInformer<CacheTenant> tenants;
   private final SharedIndexInformer<Pod> pods;
+  private final SharedIndexInformer<Deployment> deployments;
+  private final SharedIndexInformer<Service> services;
+  private final SharedIndexInformer<Pod> servers;
+  private final List<SharedIndexInformer<?>> informers;
+  private final List<Consumer<HasMetadata>> workloadListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> policyListeners = new CopyOnWriteArrayList<>();
 
   private ControlPlaneCache(KubernetesClient client) {
@@ -63,6 +78,33 @@ public final class ControlPlaneCache implements AutoCloseable {
                 pod.getSpec() == null || pod.getSpec().getNodeName() == null
                     ? List.of()
                     : List.of(pod.getSpec().getNodeName())));
+    deployments =
+        client
+            .apps()
+            .deployments()
+            .inAnyNamespace()
+            .withLabel("app.kubernetes.io/managed-by", Owners.MANAGED_BY)
+            .runnableInformer(0);
+    services =
+        client
+            .services()
+            .inAnyNamespace()
+            .withLabel("app.kubernetes.io/managed-by", Owners.MANAGED_BY)
+            .runnableInformer(0);
+    servers =
+        client
+            .pods()
+            .inAnyNamespace()
+            .withLabel(NodeLocalServerPod.SERVER_LABEL, "true")
+            .runnableInformer(0);
+    servers.addIndexers(
+        Map.of(SERVERS_BY_BACKEND_UID, pod -> label(pod, NodeLocalServerPod.BACKEND_UID_LABEL)));
+    informers = List.of(backends, policies, tenants, pods, deployments, services, servers);
+    ResourceEventHandler<HasMetadata> workloadChange = new EveryChange(this::workloadChanged);
+    pods.addEventHandler(cast(workloadChange));
+    deployments.addEventHandler(cast(workloadChange));
+    services.addEventHandler(cast(workloadChange));
+    servers.addEventHandler(cast(workloadChange));
     ResourceEventHandler<HasMetadata> policyChange = new AnyChange(this::policyChanged);
     policies.addEventHandler(cast(policyChange));
     tenants.addEventHandler(cast(policyChange));
@@ -77,10 +119,9 @@ public final class ControlPlaneCache implements AutoCloseable {
     ControlPlaneCache cache = new ControlPlaneCache(client);
     try {
       CompletableFuture.allOf(
-              cache.backends.start().toCompletableFuture(),
-              cache.policies.start().toCompletableFuture(),
-              cache.tenants.start().toCompletableFuture(),
-              cache.pods.start().toCompletableFuture())
+              cache.informers.stream()
+                  .map(i -> i.start().toCompletableFuture())
+                  .toArray(CompletableFuture[]::new))
           .get(timeoutSeconds, TimeUnit.SECONDS);
     } catch (Exception e) {
       cache.close();
@@ -97,7 +138,7 @@ public final class ControlPlaneCache implements AutoCloseable {
 
   /** Every informer has listed once and is watching. */
   public boolean healthy() {
-    for (SharedIndexInformer<?> informer : List.of(backends, policies, tenants, pods)) {
+    for (SharedIndexInformer<?> informer : informers) {
       if (!informer.hasSynced() || !informer.isWatching()) {
         return false;
       }
@@ -137,6 +178,37 @@ public final class ControlPlaneCache implements AutoCloseable {
     return pods.getIndexer().byIndex(index, key);
   }
 
+  /**
+   * Runs {@code listener} on every add, update or delete of an engine pod, a NodeLocal server pod,
+   * or a Deployment or Service of ours (on an informer thread; resyncs included).
+   */
+  public void onWorkloadChange(Consumer<HasMetadata> listener) {
+    workloadListeners.add(listener);
+  }
+
+  /** Our Deployment {@code namespace/name}, if the informer has it. */
+  public Optional<Deployment> deployment(String namespace, String name) {
+    return Optional.ofNullable(
+        deployments.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)));
+  }
+
+  /** Our Service {@code namespace/name}, if the informer has it. */
+  public Optional<Service> service(String namespace, String name) {
+    return Optional.ofNullable(
+        services.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)));
+  }
+
+  /** The NodeLocal server pods labelled with a backend's UID. */
+  public List<Pod> serverPods(String backendUid) {
+    return servers.getIndexer().byIndex(SERVERS_BY_BACKEND_UID, backendUid);
+  }
+
+  private void workloadChanged(HasMetadata object) {
+    for (Consumer<HasMetadata> listener : workloadListeners) {
+      listener.accept(object);
+    }
+  }
+
   private void policyChanged() {
     for (Runnable listener : policyListeners) {
       listener.run();
@@ -145,7 +217,7 @@ public final class ControlPlaneCache implements AutoCloseable {
 
   @Override
   public void close() {
-    for (SharedIndexInformer<?> informer : List.of(backends, policies, tenants, pods)) {
+    for (SharedIndexInformer<?> informer : informers) {
       informer.close();
     }
   }
@@ -170,6 +242,25 @@ public final class ControlPlaneCache implements AutoCloseable {
   private static <T extends HasMetadata> ResourceEventHandler<T> cast(
       ResourceEventHandler<HasMetadata> handler) {
     return (ResourceEventHandler<T>) handler;
+  }
+
+  /** Calls back with the object on every add, update and delete. */
+  private record EveryChange(Consumer<HasMetadata> callback)
+      implements ResourceEventHandler<HasMetadata> {
+    @Override
+    public void onAdd(HasMetadata obj) {
+      callback.accept(obj);
+    }
+
+    @Override
+    public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+      callback.accept(newObj);
+    }
+
+    @Override
+    public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+      callback.accept(obj);
+    }
   }
 
   /** Calls back on adds, deletes and updates that changed the object (not on resyncs). */

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,11 +26,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The controller process: the shared informer cache, warm on every replica; leader election on a
- * Lease, and on the leader only, policy propagation and the CacheIndex poller; {@code /healthz},
- * {@code /readyz} (ready once the informers have synced and while they watch) and {@code /metrics}.
- * A replica that loses the lease stops the leader's work at once; {@link #close} gives the lease up
- * so a standby takes over without waiting for it to expire.
+ * The controller process: the shared informer cache, warm on every replica; the JOSDK operator with
+ * the CacheBackend reconciler; leader election on a Lease, and on the leader only, policy
+ * propagation, the CacheIndex poller and the reconciler's writes; {@code /healthz}, {@code /readyz}
+ * (ready once the informers have synced and while they watch) and {@code /metrics}. A replica that
+ * loses the lease stops the leader's work at once; {@link #close} gives the lease up so a standby
+ * takes over without waiting for it to expire.
  */
 public final class ControllerRuntime implements AutoCloseable {
 
@@ -41,9 +45,11 @@ public final class ControllerRuntime implements AutoCloseable {
   private final PolicyPropagation policy;
   private final CacheIndexPoller poller;
   private final StatusWriter status;
+  private final Operator operator;
+  private final CacheBackendReconciler backends;
   private final PrometheusMeterRegistry registry;
   private final List<HttpServer> probes;
-  private final AtomicBoolean leading = new AtomicBoolean();
+  private final AtomicBoolean leading;
   private volatile @Nullable String leader;
   private @Nullable CompletableFuture<?> election;
 
@@ -53,6 +59,9 @@ public final class ControllerRuntime implements AutoCloseable {
       PolicyPropagation policy,
       CacheIndexPoller poller,
       StatusWriter status,
+      Operator operator,
+      CacheBackendReconciler backends,
+      AtomicBoolean leading,
       PrometheusMeterRegistry registry,
       List<HttpServer> probes) {
     this.options = options;
@@ -60,6 +69,9 @@ public final class ControllerRuntime implements AutoCloseable {
     this.policy = policy;
     this.poller = poller;
     this.status = status;
+    this.operator = operator;
+    this.backends = backends;
+    this.leading = leading;
     this.registry = registry;
     this.probes = probes;
   }
@@ -97,8 +109,13 @@ public final class ControllerRuntime implements AutoCloseable {
             "cannot serve health and metrics on " + address + ": " + e.getMessage(), e);
       }
     }
+    AtomicBoolean leading = new AtomicBoolean();
+    CacheBackendReconciler backends =
+        new CacheBackendReconciler(client, cache, status, leading::get, clock);
+    Operator operator = backendOperator(client, registry, backends);
     ControllerRuntime runtime =
-        new ControllerRuntime(options, cache, policy, poller, status, registry, probes);
+        new ControllerRuntime(
+            options, cache, policy, poller, status, operator, backends, leading, registry, probes);
     runtime.serveProbes();
     Gauge.builder("inferencecache_controller_leader", runtime.leading, b -> b.get() ? 1 : 0)
         .description("1 while this replica holds the controller's Lease")
@@ -112,6 +129,29 @@ public final class ControllerRuntime implements AutoCloseable {
       runtime.startLeading();
     }
     return runtime;
+  }
+
+  /**
+   * The JOSDK operator running the CacheBackend reconciler, on our client, with its metrics in our
+   * registry. It reconciles on every replica's informers; the reconciler acts only while this
+   * replica leads (JOSDK 5.2's own election either exits the JVM on a lost lease or keeps
+   * reconciling: ADR 14).
+   */
+  private static Operator backendOperator(
+      KubernetesClient client,
+      PrometheusMeterRegistry registry,
+      CacheBackendReconciler reconciler) {
+    Operator operator =
+        new Operator(o ->
+            o.withKubernetesClient(client)
+                .withCloseClientOnStop(false)
+                .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
+                .withConcurrentReconciliationThreads(4)
+                .withCacheSyncTimeout(Duration.ofSeconds(SYNC_TIMEOUT_SECONDS)));
+    // Status changes (the poller's indexParticipation) must reach the KV-event gate too.
+    operator.register(reconciler, c -> c.watchingAllNamespaces().withGenerationAware(false));
+    operator.start();
+    return operator;
   }
 
   private void elect(KubernetesClient client) {
@@ -141,6 +181,7 @@ public final class ControllerRuntime implements AutoCloseable {
       LOG.info("leadership_acquired identity={} lease={}", options.identity(), options.leaseName());
       policy.start();
       poller.start();
+      backends.reconcileAll();
     }
   }
 
@@ -250,6 +291,7 @@ public final class ControllerRuntime implements AutoCloseable {
     }
     policy.close();
     poller.close();
+    operator.stop();
     cache.close();
     probes.forEach(p -> p.stop(0));
   }

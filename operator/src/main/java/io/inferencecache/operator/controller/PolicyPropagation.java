@@ -9,6 +9,7 @@ import io.inferencecache.api.v1alpha1.spec.CacheTenantSpec;
 import io.inferencecache.api.v1alpha1.status.CacheTenantStatus;
 import io.inferencecache.api.v1alpha1.status.Conditions;
 import io.inferencecache.operator.policy.PolicySnapshot;
+import io.inferencecache.operator.status.StatusConditions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;

@@ -11,10 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the status subresource of our resources, for the flows that are not JOSDK reconcilers
- * (policy propagation, the CacheIndex poller). One writer at a time, so that two flows editing
- * different conditions of one object never patch over each other; the edit is applied to the latest
- * object and skipped when it changes nothing, and every write is counted.
+ * Writes the status subresource of our resources for every flow: policy propagation, the CacheIndex
+ * poller and the CacheBackend reconciler (which returns no status to JOSDK, so that all three share
+ * one discipline). One writer at a time, so that two flows editing different fields of one object
+ * never write over each other; the edit is applied to the latest object and skipped when it changes
+ * nothing, and every write is counted.
  */
 public final class StatusWriter {
 

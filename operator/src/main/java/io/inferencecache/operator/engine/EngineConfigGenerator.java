@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
@@ -21,7 +20,6 @@ import io.inferencecache.api.v1alpha1.spec.CacheBackendSpec;
 import io.inferencecache.api.v1alpha1.spec.Enums;
 import io.inferencecache.operator.validation.CacheBackendRules;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -72,7 +70,7 @@ public final class EngineConfigGenerator {
   public static final String ENGINE = "inferencecache.io/engine";
   public static final String KV_EVENTS_ENDPOINT = "inferencecache.io/kv-events-endpoint";
 
-  static final String SERVER = "lmcache-mp-server";
+  public static final String SERVER = "lmcache-mp-server";
   static final String SUBSCRIBER = "kvevent-subscriber";
   static final String SHM_VOLUME = "lmcache-mp-shm";
   static final String CONFIG_VOLUME = "lmcache-mp-config";
@@ -309,10 +307,7 @@ public final class EngineConfigGenerator {
       serverMounts.add(
           new VolumeMountBuilder().withName(CONFIG_VOLUME).withMountPath(CONFIG_DIR).build());
     }
-    String l1Gb =
-        l1.divide(BigDecimal.valueOf(1L << 30), 6, RoundingMode.HALF_EVEN)
-            .stripTrailingZeros()
-            .toPlainString();
+    String l1Gb = MpServerArgs.l1SizeGb(l1);
     List<String> serverArgs =
         new ArrayList<>(
             List.of(
@@ -335,25 +330,7 @@ public final class EngineConfigGenerator {
                 String.valueOf(server.maxWorkers == null ? 1 : server.maxWorkers)));
     List<EnvVar> credentials = new ArrayList<>();
     if (binding != null) {
-      int colon = binding.lastIndexOf(':');
-      String host = binding.substring(0, colon);
-      if (host.startsWith("[") && host.endsWith("]")) {
-        host = host.substring(1, host.length() - 1);
-      }
-      serverArgs.add("--l2-adapter");
-      serverArgs.add(
-          "{\"type\":\"resp\",\"host\":\""
-              + host
-              + "\",\"port\":"
-              + Integer.parseInt(binding.substring(colon + 1))
-              + "}");
-      var auth = spec.remoteStorage.redis == null ? null : spec.remoteStorage.redis.authentication;
-      if (auth != null && auth.username != null) {
-        credentials.add(secretEnv("LMCACHE_RESP_USERNAME", auth.username));
-      }
-      if (auth != null && auth.password != null) {
-        credentials.add(secretEnv("LMCACHE_RESP_PASSWORD", auth.password));
-      }
+      MpServerArgs.remote(binding, spec, serverArgs, credentials);
     }
     ContainerBuilder sidecar =
         new ContainerBuilder()
@@ -489,15 +466,8 @@ public final class EngineConfigGenerator {
     if (!vllm) {
       Args.pageSizeDivides(engine, chunk);
     }
-    String instance =
-        backend.getMetadata().getNamespace()
-            + "/"
-            + backend.getMetadata().getName()
-            + "@"
-            + uid
-            + "#"
-            + backend.getMetadata().getGeneration();
-    String shmName = "lmcache_l1_pool_inferencecache_" + uid;
+    String instance = MpServerArgs.instanceId(backend);
+    String shmName = MpServerArgs.shmName(uid);
     EnvVar nodeIp =
         new EnvVarBuilder()
             .withName("INFERENCECACHE_NODE_IP")
@@ -593,18 +563,6 @@ public final class EngineConfigGenerator {
     }
     endpoint = endpoint.strip();
     return CacheBackendRules.endpointProblem(endpoint) == null ? endpoint : null;
-  }
-
-  private static EnvVar secretEnv(String name, SecretKeySelector key) {
-    return new EnvVarBuilder()
-        .withName(name)
-        .withNewValueFrom()
-        .withNewSecretKeyRef()
-        .withName(key.getName())
-        .withKey(key.getKey())
-        .endSecretKeyRef()
-        .endValueFrom()
-        .build();
   }
 
   /** {@code bytes} in the largest binary unit that divides it: 9Gi rather than 9663676416. */

@@ -8,24 +8,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.http.BasicBuilder;
-import io.fabric8.kubernetes.client.http.HttpRequest;
-import io.fabric8.kubernetes.client.http.Interceptor;
-import io.fabric8.kubernetes.client.http.Interceptor.RequestTags;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.inferencecache.api.v1alpha1.CacheBackend;
 import io.inferencecache.api.v1alpha1.CacheIndex;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.operator.status.StatusConditions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -36,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +48,7 @@ class ControllerRuntimeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration FAST = Duration.ofMillis(200);
 
-  private KubernetesMockServer api;
+  private MockCluster cluster;
   private KubernetesClient kube;
   private final List<AutoCloseable> closing = new ArrayList<>();
   private final List<ControllerRuntime> controllers = new ArrayList<>();
@@ -67,24 +56,8 @@ class ControllerRuntimeTest {
 
   @BeforeEach
   void start(@TempDir Path dir) throws Exception {
-    api =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
-    api.init();
-    kube = api.createClient();
-    for (String plural :
-        List.of("cachebackends", "cachepolicies", "cachetenants", "cacheindexes")) {
-      try (InputStream in =
-          getClass()
-              .getClassLoader()
-              .getResourceAsStream("META-INF/fabric8/" + plural + ".inferencecache.io-v1.yml")) {
-        kube.resource(YAML.readValue(in, CustomResourceDefinition.class)).create();
-      }
-    }
+    cluster = new MockCluster();
+    kube = cluster.kube();
     tokens = dir;
     Files.writeString(dir.resolve("policy-token"), "policy-audience-token\n");
     Files.writeString(dir.resolve("controller-token"), "controller-audience-token\n");
@@ -95,22 +68,7 @@ class ControllerRuntimeTest {
     for (AutoCloseable c : closing.reversed()) {
       c.close();
     }
-    // Every call the controller made in this test must be granted by the role it ships with.
-    List<RbacAudit.Access> denied =
-        new RbacAudit(Path.of("../deploy/rbac/controller-role.yaml")).denied(controllerRequests());
-    kube.close();
-    api.destroy();
-    assertThat(denied)
-        .as("requests the controller made that deploy/rbac/controller-role.yaml does not grant")
-        .isEmpty();
-  }
-
-  /** Every request the controller's client sent, recorded by an interceptor of that client. */
-  private final List<RbacAudit.Request> requests =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
-
-  private List<RbacAudit.Request> controllerRequests() {
-    return List.copyOf(requests);
+    cluster.close(); // audits every request the controllers made against the shipped role
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -264,7 +222,7 @@ class ControllerRuntimeTest {
     int writesBefore = statusWrites();
     long writerBefore = controller.statusWriter().writes();
     assertThat(writesBefore)
-        .as("%s", requests)
+        .as("%s", cluster.requests())
         .isGreaterThanOrEqualTo(3); // the first CacheIndex, backend, tenant
 
     // Only the replica's timestamps move: nothing meaningful changed.
@@ -431,25 +389,7 @@ class ControllerRuntimeTest {
             new ControllerOptions.LeaseTiming(
                 Duration.ofMillis(1500), Duration.ofMillis(1000), Duration.ofMillis(200)),
             List.of(new InetSocketAddress("127.0.0.1", 0)));
-    KubernetesClient client =
-        new KubernetesClientBuilder()
-            .withConfig(kube.getConfiguration())
-            .withHttpClientBuilderConsumer(builder ->
-                builder.addOrReplaceInterceptor(
-                    "rbac-audit",
-                    new Interceptor() {
-                      @Override
-                      public void before(BasicBuilder b, HttpRequest request, RequestTags tags) {
-                        requests.add(
-                            new RbacAudit.Request(
-                                request.method(),
-                                request.uri().getRawPath()
-                                    + (request.uri().getRawQuery() == null
-                                        ? ""
-                                        : "?" + request.uri().getRawQuery())));
-                      }
-                    }))
-            .build();
+    KubernetesClient client = cluster.controllerClient();
     closing.add(client);
     ControllerRuntime runtime =
         ControllerRuntime.start(
@@ -482,7 +422,7 @@ class ControllerRuntimeTest {
   /** Status writes the API server received so far (PUT or PATCH of a /status subresource). */
   private int statusWrites() throws Exception {
     return (int)
-        controllerRequests().stream()
+        cluster.requests().stream()
             .filter(r -> r.path().contains("/status"))
             .filter(r -> r.method().equals("PUT") || r.method().equals("PATCH"))
             .count();

@@ -1,4 +1,4 @@
-package io.inferencecache.operator.controller;
+package io.inferencecache.operator.status;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Clock;
@@ -59,6 +59,22 @@ public final class StatusConditions {
     result.add(copy);
     result.sort(Comparator.comparing(Condition::getType));
     return result;
+  }
+
+  /** {@code current} without the conditions of {@code types}; null when nothing is left. */
+  public static @Nullable List<Condition> remove(
+      @Nullable List<Condition> current, String... types) {
+    if (current == null) {
+      return null;
+    }
+    List<String> drop = List.of(types);
+    List<Condition> result = new ArrayList<>();
+    for (Condition c : current) {
+      if (!drop.contains(c.getType())) {
+        result.add(c);
+      }
+    }
+    return result.isEmpty() ? null : result;
   }
 
   /** The condition of {@code type}, or {@code null}. */

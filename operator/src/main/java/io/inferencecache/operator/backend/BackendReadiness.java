@@ -1,0 +1,480 @@
+package io.inferencecache.operator.backend;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.inferencecache.api.v1alpha1.CacheBackend;
+import io.inferencecache.api.v1alpha1.spec.CacheBackendSpec;
+import io.inferencecache.api.v1alpha1.status.CacheBackendStatus;
+import io.inferencecache.core.GoDuration;
+import io.inferencecache.operator.status.StatusConditions;
+import io.inferencecache.operator.validation.CacheBackendRules;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A CacheBackend's status from what the controller observed, mode by mode: the staged {@code Ready}
+ * (the connector covers the engines, then the remote tier where it gates, then a first KV event),
+ * {@code Progressing} and {@code Degraded} derived from it, the remote tier's {@code
+ * RemoteStorageReady}, and the counts. Only live objects count: a Deployment someone else owns, a
+ * Service that is not ours, an engine pod of an older generation never make anything True.
+ *
+ * <p>{@link #apply} edits the reconciler's fields of a status in place and leaves the poller's
+ * ({@code indexParticipation}) alone; applied twice to the same observations it changes nothing the
+ * second time (transition times move only when a status flips), so the caller can skip the write.
+ */
+public final class BackendReadiness {
+
+  public static final String READY = "Ready";
+  public static final String PROGRESSING = "Progressing";
+  public static final String DEGRADED = "Degraded";
+  public static final String REMOTE_STORAGE_READY = "RemoteStorageReady";
+  public static final String FUNCTIONAL_PROBE_OK = "FunctionalProbeOK";
+  public static final String ENGINE_KERNELS_HEALTHY = "EngineKernelsHealthy";
+  public static final String T2_DEGRADED = "T2Degraded";
+  public static final String ENGINE_COMPATIBILITY = "EngineCompatibility";
+
+  /** {@code "false"} turns the first-KV-event gate off. */
+  public static final String REQUIRE_KV_EVENTS = "inferencecache.io/require-kv-events";
+
+  static final Duration DEFAULT_FIRST_EVENT_TIMEOUT = Duration.ofMinutes(5);
+
+  /**
+   * What the reconciler saw.
+   *
+   * @param matched the pods the engine selector matches in the namespace, terminating included
+   * @param coverage the connector's coverage (typed LMCache modes), else null
+   * @param deployment the managed Redis Deployment, only when this backend controls it
+   * @param endpoint the managed Redis endpoint, only when this backend controls its Service
+   * @param applyError why creating or updating an owned object failed, else null
+   */
+  public record Observation(
+      BackendMode mode,
+      List<Pod> matched,
+      @Nullable Coverage coverage,
+      @Nullable Deployment deployment,
+      @Nullable String endpoint,
+      @Nullable String applyError) {}
+
+  private record Gate(Condition ready, Condition degraded, @Nullable Duration requeue) {}
+
+  private BackendReadiness() {}
+
+  /**
+   * Writes the observations into {@code status}; returns when to look again for a time-based
+   * transition (the first-event timeout), or null.
+   */
+  public static @Nullable Duration apply(
+      CacheBackend backend, Observation seen, CacheBackendStatus status, Clock clock) {
+    Long generation = backend.getMetadata().getGeneration();
+    counts(backend, seen, status);
+    status.failOpen = failOpen(backend);
+    if (seen.mode().typedConnector() && seen.coverage() != null) {
+      status.connector = seen.coverage().connector();
+      set(status, seen.coverage().connectorReady(), clock);
+    } else {
+      status.connector = null;
+      status.conditions = StatusConditions.remove(status.conditions, Coverage.CONNECTOR_READY);
+    }
+    Duration requeue =
+        switch (seen.mode()) {
+          case UNMANAGED -> unmanaged(status);
+          case EVENTS_ONLY, HOST_ONLY -> serverless(backend, seen, status, clock);
+          case EXTERNAL -> external(backend, seen, status, clock);
+          case MANAGED -> managed(backend, seen, status, clock);
+        };
+    if (seen.applyError() == null) {
+      status.observedGeneration = generation;
+    }
+    return requeue;
+  }
+
+  private static @Nullable Duration unmanaged(CacheBackendStatus status) {
+    status.remoteStorage = null;
+    status.firstAvailableAt = null;
+    status.conditions =
+        StatusConditions.remove(
+            status.conditions,
+            READY,
+            PROGRESSING,
+            DEGRADED,
+            FUNCTIONAL_PROBE_OK,
+            ENGINE_KERNELS_HEALTHY,
+            T2_DEGRADED,
+            ENGINE_COMPATIBILITY,
+            REMOTE_STORAGE_READY);
+    return null;
+  }
+
+  private static @Nullable Duration serverless(
+      CacheBackend backend, Observation seen, CacheBackendStatus status, Clock clock) {
+    Long generation = backend.getMetadata().getGeneration();
+    boolean fromServerMode = status.remoteStorage != null;
+    boolean eventsOnly = seen.mode() == BackendMode.EVENTS_ONLY;
+    Condition base =
+        eventsOnly
+            ? StatusConditions.of(
+                READY,
+                "True",
+                "EventsOnlyActive",
+                "routing only: engines publish KV events, no cache server is wired",
+                generation)
+            : base(backend, seen.coverage(), null);
+    if ((status.firstAvailableAt == null || fromServerMode)
+        && (eventsOnly || "True".equals(base.getStatus()))) {
+      status.firstAvailableAt = now(clock);
+    }
+    Gate gate = kvGate(backend, status, base, fromServerMode, clock);
+    status.remoteStorage = null;
+    status.conditions =
+        StatusConditions.remove(
+            status.conditions, REMOTE_STORAGE_READY, FUNCTIONAL_PROBE_OK, T2_DEGRADED);
+    if (eventsOnly) {
+      status.conditions =
+          StatusConditions.remove(status.conditions, ENGINE_KERNELS_HEALTHY, ENGINE_COMPATIBILITY);
+    }
+    readyDegradedProgressing(status, gate, clock);
+    return gate.requeue();
+  }
+
+  private static @Nullable Duration external(
+      CacheBackend backend, Observation seen, CacheBackendStatus status, Clock clock) {
+    Long generation = backend.getMetadata().getGeneration();
+    String endpoint = backend.getSpec().remoteStorage.endpoint;
+    endpoint = endpoint == null ? "" : endpoint.strip();
+    String problem = endpoint.isEmpty() ? null : CacheBackendRules.endpointProblem(endpoint);
+    Condition remote;
+    if (endpoint.isEmpty()) {
+      remote =
+          StatusConditions.of(
+              REMOTE_STORAGE_READY,
+              "False",
+              "ExternalEndpointMissing",
+              "spec.remoteStorage.endpoint is empty: set host:port of your Redis",
+              generation);
+    } else if (problem != null) {
+      remote =
+          StatusConditions.of(
+              REMOTE_STORAGE_READY,
+              "False",
+              "ExternalEndpointInvalid",
+              "spec.remoteStorage.endpoint " + endpoint + ": " + problem,
+              generation);
+    } else {
+      remote =
+          StatusConditions.of(
+              REMOTE_STORAGE_READY,
+              "True",
+              "ExternalEndpointAccepted",
+              "engines use " + endpoint + " (reachability is not probed)",
+              generation);
+    }
+    status.remoteStorage =
+        remoteStorage(problem == null && !endpoint.isEmpty() ? endpoint : null, remote);
+    set(status, remote, clock);
+    Condition ready = base(backend, seen.coverage(), remote);
+    set(status, ready, clock);
+    set(status, progressing(ready), clock);
+    status.conditions =
+        StatusConditions.remove(
+            status.conditions,
+            DEGRADED,
+            FUNCTIONAL_PROBE_OK,
+            ENGINE_KERNELS_HEALTHY,
+            T2_DEGRADED,
+            ENGINE_COMPATIBILITY);
+    return null;
+  }
+
+  private static @Nullable Duration managed(
+      CacheBackend backend, Observation seen, CacheBackendStatus status, Clock clock) {
+    Long generation = backend.getMetadata().getGeneration();
+    String rollout = rollout(seen.deployment());
+    Condition remote;
+    if (seen.applyError() != null) {
+      remote =
+          StatusConditions.of(
+              REMOTE_STORAGE_READY,
+              "False",
+              "RemoteStorageUnavailable",
+              seen.applyError(),
+              generation);
+    } else if (rollout.equals("RolloutInProgress")) {
+      remote =
+          StatusConditions.of(
+              REMOTE_STORAGE_READY,
+              "Unknown",
+              "RemoteStoragePending",
+              "the managed Redis Deployment is rolling out",
+              generation);
+    } else if (seen.endpoint() == null) {
+      remote =
+          StatusConditions.of(
+              REMOTE_STORAGE_READY,
+              "False",
+              "RemoteStorageUnavailable",
+              "the Service "
+                  + backend.getMetadata().getName()
+                  + " is missing or not controlled by this backend",
+              generation);
+    } else if (rollout.equals("BackendReady")) {
+      remote =
+          StatusConditions.of(
+              REMOTE_STORAGE_READY,
+              "True",
+              "RemoteStorageReady",
+              "managed Redis ready at " + seen.endpoint(),
+              generation);
+    } else {
+      remote =
+          StatusConditions.of(
+              REMOTE_STORAGE_READY,
+              "False",
+              "RemoteStorageUnavailable",
+              rollout.equals("ScaledToZero")
+                  ? "the managed Redis Deployment is scaled to zero"
+                  : "the managed Redis pod is not available",
+              generation);
+    }
+    status.remoteStorage = remoteStorage(seen.endpoint(), remote);
+    set(status, remote, clock);
+    Condition base = base(backend, seen.coverage(), remote);
+    if (status.firstAvailableAt == null && "True".equals(base.getStatus())) {
+      status.firstAvailableAt = now(clock);
+    }
+    Gate gate = kvGate(backend, status, base, false, clock);
+    if (rollout.equals("ReplicasUnavailable") && !"True".equals(gate.degraded().getStatus())) {
+      gate =
+          new Gate(
+              gate.ready(),
+              StatusConditions.of(
+                  DEGRADED,
+                  "True",
+                  "ReplicasUnavailable",
+                  "the managed Redis Deployment has rolled out but its pod is not available",
+                  generation),
+              gate.requeue());
+    }
+    readyDegradedProgressing(status, gate, clock);
+    String t2 = status.indexParticipation == null ? null : status.indexParticipation.t2HitRate;
+    if (t2 == null) {
+      status.conditions = StatusConditions.remove(status.conditions, T2_DEGRADED);
+    } else {
+      boolean zero = Double.parseDouble(t2) == 0;
+      set(
+          status,
+          StatusConditions.of(
+              T2_DEGRADED,
+              zero ? "True" : "False",
+              zero ? "T2ZeroHitRate" : "T2Serving",
+              "remote-tier hit rate " + t2 + " (advisory, never gates Ready)",
+              generation),
+          clock);
+    }
+    return gate.requeue();
+  }
+
+  /**
+   * The managed Deployment's state: {@code BackendReady}, {@code RolloutInProgress}, {@code
+   * ReplicasUnavailable} or {@code ScaledToZero}.
+   */
+  static String rollout(@Nullable Deployment deployment) {
+    if (deployment == null || deployment.getSpec() == null) {
+      return "RolloutInProgress";
+    }
+    int want = deployment.getSpec().getReplicas() == null ? 1 : deployment.getSpec().getReplicas();
+    if (want == 0) {
+      return "ScaledToZero";
+    }
+    var s = deployment.getStatus();
+    long observed = s == null || s.getObservedGeneration() == null ? 0 : s.getObservedGeneration();
+    long generation =
+        deployment.getMetadata().getGeneration() == null
+            ? 0
+            : deployment.getMetadata().getGeneration();
+    int updated = s == null || s.getUpdatedReplicas() == null ? 0 : s.getUpdatedReplicas();
+    int available = s == null || s.getAvailableReplicas() == null ? 0 : s.getAvailableReplicas();
+    if (observed < generation || updated < want) {
+      return "RolloutInProgress";
+    }
+    return available >= want ? "BackendReady" : "ReplicasUnavailable";
+  }
+
+  /**
+   * Ready before the KV-event gate: the connector's state; then the remote tier's, where it gates
+   * (fail-closed backends only).
+   */
+  private static Condition base(
+      CacheBackend backend, @Nullable Coverage coverage, @Nullable Condition remote) {
+    Long generation = backend.getMetadata().getGeneration();
+    if (coverage == null) {
+      return StatusConditions.of(
+          READY,
+          "Unknown",
+          "ConnectorInjectionUnverified",
+          "the connector's coverage is not known yet",
+          generation);
+    }
+    Condition connector = coverage.connectorReady();
+    if (!"True".equals(connector.getStatus())) {
+      return StatusConditions.of(
+          READY, connector.getStatus(), connector.getReason(), connector.getMessage(), generation);
+    }
+    if (remote != null && !"True".equals(remote.getStatus())) {
+      if (!failOpen(backend)) {
+        return StatusConditions.of(
+            READY,
+            remote.getStatus(),
+            remote.getReason(),
+            remote.getMessage() + " (integration.failOpen=false: the remote tier gates Ready)",
+            generation);
+      }
+      return StatusConditions.of(
+          READY,
+          "True",
+          "ConnectorReady",
+          "engines are wired; the remote tier is degraded ("
+              + remote.getReason()
+              + ") but does not gate a fail-open backend",
+          generation);
+    }
+    return StatusConditions.of(READY, "True", "ConnectorReady", connector.getMessage(), generation);
+  }
+
+  /** Ready waits for a first KV event once the rest is True; none in the timeout is Degraded. */
+  private static Gate kvGate(
+      CacheBackend backend,
+      CacheBackendStatus status,
+      Condition base,
+      boolean freshWindow,
+      Clock clock) {
+    Long generation = backend.getMetadata().getGeneration();
+    Condition notDegraded =
+        StatusConditions.of(
+            DEGRADED, "False", "NotDegraded", "no degradation observed", generation);
+    String lastEventAt =
+        status.indexParticipation == null ? null : status.indexParticipation.lastEventAt;
+    if (status.firstKVEventObservedAt == null && lastEventAt != null) {
+      status.firstKVEventObservedAt = lastEventAt;
+    }
+    Map<String, String> annotations = backend.getMetadata().getAnnotations();
+    boolean enabled = annotations == null || !"false".equals(annotations.get(REQUIRE_KV_EVENTS));
+    if (!enabled || !"True".equals(base.getStatus())) {
+      return new Gate(base, notDegraded, null);
+    }
+    if (status.firstKVEventObservedAt != null) {
+      return new Gate(
+          StatusConditions.of(
+              READY,
+              "True",
+              "KVEventsObserved",
+              "first KV event observed at " + status.firstKVEventObservedAt,
+              generation),
+          notDegraded,
+          null);
+    }
+    Duration timeout = firstEventTimeout(backend.getSpec());
+    Condition prior = StatusConditions.find(status.conditions, READY);
+    boolean sticky = prior != null && "NoKVEventsObserved".equals(prior.getReason());
+    Instant anchor =
+        status.firstAvailableAt == null ? clock.instant() : Instant.parse(status.firstAvailableAt);
+    Duration elapsed = Duration.between(anchor, clock.instant());
+    if (!(sticky && !freshWindow) && elapsed.compareTo(timeout) < 0) {
+      return new Gate(
+          StatusConditions.of(
+              READY,
+              "False",
+              "AwaitingFirstKVEvent",
+              "waiting up to observation.firstEventTimeout=" + timeout + " for a first KV event",
+              generation),
+          notDegraded,
+          timeout.minus(elapsed));
+    }
+    String message =
+        "no KV event reached the index within observation.firstEventTimeout="
+            + timeout
+            + ": check that the engines publish KV events (observation.modelID is set, the"
+            + " subscriber sidecar runs) and reach the server; annotate the backend "
+            + REQUIRE_KV_EVENTS
+            + "=false to stop gating Ready on events";
+    return new Gate(
+        StatusConditions.of(READY, "False", "NoKVEventsObserved", message, generation),
+        StatusConditions.of(DEGRADED, "True", "NoKVEventsObserved", message, generation),
+        null);
+  }
+
+  private static void readyDegradedProgressing(CacheBackendStatus status, Gate gate, Clock clock) {
+    set(status, gate.ready(), clock);
+    set(status, gate.degraded(), clock);
+    set(status, progressing(gate.ready()), clock);
+  }
+
+  /** Progressing follows Ready: settled, still moving, or stuck for Ready's reason. */
+  static Condition progressing(Condition ready) {
+    Long generation = ready.getObservedGeneration();
+    if ("True".equals(ready.getStatus())) {
+      return StatusConditions.of(
+          PROGRESSING, "False", "Synced", "the backend is ready", generation);
+    }
+    String reason = ready.getReason();
+    if (reason.equals("RolloutInProgress") || reason.equals("AwaitingFirstKVEvent")) {
+      return StatusConditions.of(PROGRESSING, "True", reason, ready.getMessage(), generation);
+    }
+    if (reason.equals("ReplicasUnavailable")) {
+      return StatusConditions.of(PROGRESSING, "False", "Degraded", ready.getMessage(), generation);
+    }
+    return StatusConditions.of(PROGRESSING, "False", reason, ready.getMessage(), generation);
+  }
+
+  private static void counts(CacheBackend backend, Observation seen, CacheBackendStatus status) {
+    Map<String, String> selector = Pods.selector(backend);
+    if (selector == null) {
+      status.matchedEnginePods = null;
+      status.engineSelectorMessage = null;
+      return;
+    }
+    status.matchedEnginePods = seen.matched().size();
+    status.engineSelectorMessage =
+        seen.matched().isEmpty()
+            ? "spec.engineSelector.matchLabels=" + selector + "; no Pods in namespace match"
+            : null;
+  }
+
+  private static CacheBackendStatus.RemoteStorage remoteStorage(
+      @Nullable String endpoint, Condition remote) {
+    CacheBackendStatus.RemoteStorage r = new CacheBackendStatus.RemoteStorage();
+    r.provider = "Redis";
+    r.endpoint = endpoint;
+    r.ready = remote.getStatus();
+    return r;
+  }
+
+  static boolean failOpen(CacheBackend backend) {
+    CacheBackendSpec.Integration integration = backend.getSpec().integration;
+    return integration == null || !Boolean.FALSE.equals(integration.failOpen);
+  }
+
+  static Duration firstEventTimeout(CacheBackendSpec spec) {
+    if (spec.observation == null || spec.observation.firstEventTimeout == null) {
+      return DEFAULT_FIRST_EVENT_TIMEOUT;
+    }
+    try {
+      return GoDuration.parse(spec.observation.firstEventTimeout);
+    } catch (IllegalArgumentException e) {
+      return DEFAULT_FIRST_EVENT_TIMEOUT; // admission rejects it; an old object keeps the default
+    }
+  }
+
+  private static void set(CacheBackendStatus status, Condition condition, Clock clock) {
+    status.conditions = StatusConditions.set(status.conditions, condition, clock);
+  }
+
+  private static String now(Clock clock) {
+    return clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+}

@@ -1,0 +1,350 @@
+package io.inferencecache.operator.controller;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.inferencecache.api.v1alpha1.CacheBackend;
+import io.inferencecache.api.v1alpha1.status.CacheBackendStatus;
+import io.inferencecache.operator.backend.BackendMode;
+import io.inferencecache.operator.backend.BackendReadiness;
+import io.inferencecache.operator.backend.Coverage;
+import io.inferencecache.operator.backend.NodeLocalPlan;
+import io.inferencecache.operator.backend.Owners;
+import io.inferencecache.operator.backend.Pods;
+import io.inferencecache.operator.backend.RedisWorkload;
+import io.inferencecache.operator.validation.CacheBackendRules;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CacheBackend reconciler (JOSDK): runs what the backend's mode needs (a managed Redis
+ * Deployment and Service; NodeLocal server pods, one per engine node, kept idle for the retention),
+ * removes what it no longer needs (only objects the backend controls), and writes the status from
+ * what is live. Every read comes from the shared {@link ControlPlaneCache}; the status is written
+ * only when it changed. On a standby replica it does nothing: the leader acts, and a new leader
+ * re-reconciles every backend.
+ */
+@ControllerConfiguration(name = CacheBackendReconciler.NAME)
+public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
+
+  static final String NAME = "cachebackend";
+
+  /** Backends are looked at again this often (engine pods come and go between events too). */
+  static final Duration RESYNC = Duration.ofSeconds(30);
+
+  private static final Logger LOG = LoggerFactory.getLogger(CacheBackendReconciler.class);
+
+  private final KubernetesClient client;
+  private final ControlPlaneCache cache;
+  private final StatusWriter status;
+  private final BooleanSupplier leading;
+  private final Clock clock;
+  private final WorkloadEvents events;
+
+  CacheBackendReconciler(
+      KubernetesClient client,
+      ControlPlaneCache cache,
+      StatusWriter status,
+      BooleanSupplier leading,
+      Clock clock) {
+    this.client = client;
+    this.cache = cache;
+    this.status = status;
+    this.leading = leading;
+    this.clock = clock;
+    this.events = new WorkloadEvents(cache);
+  }
+
+  @Override
+  public List<EventSource<?, CacheBackend>> prepareEventSources(
+      EventSourceContext<CacheBackend> context) {
+    return List.of(events);
+  }
+
+  /** Enqueues every backend: called when this replica becomes the leader. */
+  void reconcileAll() {
+    events.all();
+  }
+
+  @Override
+  public UpdateControl<CacheBackend> reconcile(
+      CacheBackend backend, Context<CacheBackend> context) {
+    if (!leading.getAsBoolean()) {
+      return UpdateControl.noUpdate();
+    }
+    String namespace = backend.getMetadata().getNamespace();
+    String name = backend.getMetadata().getName();
+    BackendMode mode = BackendMode.of(backend);
+    List<Pod> matched = matchedEnginePods(backend);
+    List<Pod> servers = new ArrayList<>();
+    for (Pod pod : cache.serverPods(backend.getMetadata().getUid())) {
+      if (Owners.controlledBy(pod, backend)) {
+        servers.add(pod);
+      }
+    }
+
+    String applyError = null;
+    Deployment deployment = null;
+    String endpoint = null;
+    Duration recheck = null;
+    try {
+      if (mode == BackendMode.MANAGED) {
+        deployment = applyDeployment(backend);
+        Service service = applyService(backend);
+        endpoint = service == null ? null : RedisWorkload.endpoint(backend);
+      } else {
+        deleteIfControlled(backend, cache.deployment(namespace, name).orElse(null));
+        deleteIfControlled(backend, cache.service(namespace, name).orElse(null));
+      }
+      NodeLocalPlan plan =
+          BackendMode.nodeLocal(backend)
+              ? NodeLocalPlan.of(backend, matched, servers, binding(backend, mode), clock.instant())
+              : NodeLocalPlan.removeAll(servers);
+      carryOut(backend, plan);
+      recheck = plan.recheck();
+    } catch (KubernetesClientException | ConflictException e) {
+      applyError = e instanceof KubernetesClientException k ? describe(k) : e.getMessage();
+      LOG.warn("cachebackend_apply_failed backend={}/{} error={}", namespace, name, applyError);
+      if (mode == BackendMode.MANAGED && deployment == null) {
+        deployment = controlled(backend, cache.deployment(namespace, name).orElse(null));
+      }
+    }
+
+    Coverage coverage = mode.typedConnector() ? Coverage.of(backend, matched, servers) : null;
+    BackendReadiness.Observation seen =
+        new BackendReadiness.Observation(mode, matched, coverage, deployment, endpoint, applyError);
+    AtomicReference<@Nullable Duration> requeue = new AtomicReference<>();
+    status.edit(
+        backend,
+        latest -> {
+          CacheBackendStatus s =
+              latest.getStatus() == null ? new CacheBackendStatus() : latest.getStatus();
+          requeue.set(BackendReadiness.apply(latest, seen, s, clock));
+          latest.setStatus(s);
+          return latest;
+        });
+    Duration next = RESYNC;
+    for (Duration d : java.util.Arrays.asList(requeue.get(), recheck)) {
+      if (d != null) {
+        next = min(next, d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d);
+      }
+    }
+    return UpdateControl.<CacheBackend>noUpdate().rescheduleAfter(next);
+  }
+
+  /** The pods of the backend's namespace its selector matches (terminating ones included). */
+  private List<Pod> matchedEnginePods(CacheBackend backend) {
+    Map<String, String> selector = Pods.selector(backend);
+    if (selector == null) {
+      return List.of();
+    }
+    String domain = selector.get(ControlPlaneCache.CACHE_DOMAIN);
+    if (domain == null) {
+      return List.of(); // admission allows only this key; nothing else is watched
+    }
+    List<Pod> matched = new ArrayList<>();
+    for (Pod pod : cache.enginePods(ControlPlaneCache.PODS_BY_CACHE_DOMAIN, domain)) {
+      if (backend.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace())
+          && Pods.matches(pod, selector)) {
+        matched.add(pod);
+      }
+    }
+    return matched;
+  }
+
+  /** The remote store NodeLocal servers are started with. */
+  private static @Nullable String binding(CacheBackend backend, BackendMode mode) {
+    return switch (mode) {
+      case MANAGED -> RedisWorkload.endpoint(backend);
+      case EXTERNAL -> {
+        String endpoint = backend.getSpec().remoteStorage.endpoint;
+        endpoint = endpoint == null ? "" : endpoint.strip();
+        yield !endpoint.isEmpty() && CacheBackendRules.endpointProblem(endpoint) == null
+            ? endpoint
+            : null;
+      }
+      default -> null;
+    };
+  }
+
+  private Deployment applyDeployment(CacheBackend backend) {
+    return apply(
+        backend,
+        RedisWorkload.deployment(backend),
+        cache.deployment(backend.getMetadata().getNamespace(), backend.getMetadata().getName()),
+        (next, desired) -> next.setSpec(desired.getSpec()));
+  }
+
+  private Service applyService(CacheBackend backend) {
+    return apply(
+        backend,
+        RedisWorkload.service(backend),
+        cache.service(backend.getMetadata().getNamespace(), backend.getMetadata().getName()),
+        (next, desired) -> {
+          // The cluster IP is the API server's: keep it.
+          String clusterIp = next.getSpec() == null ? null : next.getSpec().getClusterIP();
+          List<String> clusterIps = next.getSpec() == null ? null : next.getSpec().getClusterIPs();
+          next.setSpec(desired.getSpec());
+          next.getSpec().setClusterIP(clusterIp);
+          next.getSpec().setClusterIPs(clusterIps);
+        });
+  }
+
+  /**
+   * Creates {@code desired}, or updates the live object when its spec hash or labels differ (with
+   * {@code spec} carrying the desired spec over); refuses an object another owner controls.
+   */
+  private <T extends HasMetadata> T apply(
+      CacheBackend backend, T desired, Optional<T> cached, BiConsumer<T, T> spec) {
+    T live = cached.orElse(null);
+    if (live == null) {
+      return client.resource(desired).create();
+    }
+    requireControlled(backend, live);
+    if (sameHash(live, desired)) {
+      return live;
+    }
+    T next = client.getKubernetesSerialization().clone(live);
+    next.getMetadata().setLabels(desired.getMetadata().getLabels());
+    annotate(next, desired);
+    spec.accept(next, desired);
+    return client.resource(next).update();
+  }
+
+  private void carryOut(CacheBackend backend, NodeLocalPlan plan) {
+    for (Pod pod : plan.delete()) {
+      client
+          .pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .withName(pod.getMetadata().getName())
+          .delete();
+      LOG.info(
+          "nodelocal_server_deleted backend={}/{} pod={}",
+          backend.getMetadata().getNamespace(),
+          backend.getMetadata().getName(),
+          pod.getMetadata().getName());
+    }
+    for (Pod pod : plan.update()) {
+      client.resource(pod).update();
+    }
+    for (Pod pod : plan.create()) {
+      try {
+        client.resource(pod).create();
+        LOG.info(
+            "nodelocal_server_created backend={}/{} pod={}",
+            backend.getMetadata().getNamespace(),
+            backend.getMetadata().getName(),
+            pod.getMetadata().getName());
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+        Pod existing =
+            client
+                .pods()
+                .inNamespace(pod.getMetadata().getNamespace())
+                .withName(pod.getMetadata().getName())
+                .get();
+        if (existing == null
+            || !Owners.controlledBy(existing, backend)
+            || existing.getMetadata().getDeletionTimestamp() == null) {
+          throw new ConflictException(
+              "Pod "
+                  + pod.getMetadata().getNamespace()
+                  + "/"
+                  + pod.getMetadata().getName()
+                  + " exists and is not a server of this backend: delete or rename it");
+        }
+        // ours, terminating: created on a later pass
+      }
+    }
+  }
+
+  private void deleteIfControlled(CacheBackend backend, @Nullable HasMetadata object) {
+    if (object != null && Owners.controlledBy(object, backend)) {
+      client.resource(object).delete();
+      LOG.info(
+          "owned_object_deleted backend={}/{} kind={} name={}",
+          backend.getMetadata().getNamespace(),
+          backend.getMetadata().getName(),
+          object.getKind(),
+          object.getMetadata().getName());
+    }
+  }
+
+  private static <T extends HasMetadata> @Nullable T controlled(
+      CacheBackend backend, @Nullable T object) {
+    return object != null && Owners.controlledBy(object, backend) ? object : null;
+  }
+
+  private static void requireControlled(CacheBackend backend, HasMetadata live) {
+    if (!Owners.controlledBy(live, backend)) {
+      throw new ConflictException(
+          live.getKind()
+              + " "
+              + live.getMetadata().getNamespace()
+              + "/"
+              + live.getMetadata().getName()
+              + " exists and is not controlled by this CacheBackend: delete or rename it, the"
+              + " controller never adopts or changes another owner's object");
+    }
+  }
+
+  private static boolean sameHash(HasMetadata live, HasMetadata desired) {
+    Map<String, String> a = live.getMetadata().getAnnotations();
+    return a != null
+        && Objects.equals(
+            a.get(RedisWorkload.SPEC_HASH),
+            desired.getMetadata().getAnnotations().get(RedisWorkload.SPEC_HASH))
+        && Objects.equals(live.getMetadata().getLabels(), desired.getMetadata().getLabels());
+  }
+
+  private static void annotate(HasMetadata next, HasMetadata desired) {
+    Map<String, String> annotations =
+        next.getMetadata().getAnnotations() == null
+            ? new java.util.TreeMap<>()
+            : new java.util.TreeMap<>(next.getMetadata().getAnnotations());
+    annotations.putAll(desired.getMetadata().getAnnotations());
+    next.getMetadata().setAnnotations(annotations);
+  }
+
+  private static String describe(KubernetesClientException e) {
+    String message =
+        e.getStatus() != null && e.getStatus().getMessage() != null
+            ? e.getStatus().getMessage()
+            : e.getMessage();
+    return "the API server refused a write (HTTP " + e.getCode() + "): " + message;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /** An object of ours is in the way of another owner's. */
+  static final class ConflictException extends RuntimeException {
+    ConflictException(String message) {
+      super(message);
+    }
+  }
+}

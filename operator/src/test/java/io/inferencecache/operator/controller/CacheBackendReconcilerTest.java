@@ -1,0 +1,507 @@
+package io.inferencecache.operator.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.inferencecache.api.v1alpha1.CacheBackend;
+import io.inferencecache.api.v1alpha1.status.CacheBackendStatus;
+import io.inferencecache.operator.engine.EngineConfigGenerator;
+import io.inferencecache.operator.engine.NodeLocalServerPod;
+import io.inferencecache.operator.status.StatusConditions;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CacheBackend reconciler in the running controller, against the fabric8 mock API server in
+ * CRUD mode with the real client and informers, one test per mode. The mock runs no kubelet and no
+ * Deployment controller: where a test needs a pod Ready or a Deployment rolled out, it writes that
+ * status itself, as those controllers would.
+ */
+class CacheBackendReconcilerTest {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final String NS = "team-a";
+  private static final String IMAGE = "registry.example/lmcache@sha256:" + "a".repeat(64);
+
+  private MockCluster cluster;
+  private KubernetesClient kube;
+  private final List<AutoCloseable> closing = new ArrayList<>();
+  private ControllerRuntime controller;
+
+  @BeforeEach
+  void start(@TempDir Path dir) throws Exception {
+    cluster = new MockCluster();
+    kube = cluster.kube();
+    StandInServer server = StandInServer.start(0);
+    closing.add(server);
+    Files.writeString(dir.resolve("token"), "t\n");
+    ControllerOptions options =
+        new ControllerOptions(
+            StandInServer.url(server.port(), "/snapshot"),
+            StandInServer.url(server.port(), "/policy"),
+            dir.resolve("token"),
+            dir.resolve("token"),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(30),
+            false,
+            "inference-cache-system",
+            ControllerOptions.DEFAULT_LEASE,
+            "solo",
+            ControllerOptions.LeaseTiming.DEFAULT,
+            List.of(new InetSocketAddress("127.0.0.1", 0)));
+    controller =
+        ControllerRuntime.start(
+            cluster.controllerClient(),
+            options,
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+            Clock.systemUTC());
+    closing.add(controller);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : closing.reversed()) {
+      c.close();
+    }
+    cluster.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Managed Redis
+
+  @Test
+  void aManagedBackendGetsItsRedisAndBecomesReadyStageByStage() throws Exception {
+    CacheBackend backend =
+        create(
+            backend(
+                "llama",
+                """
+                lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
+                  l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
+                remoteStorage: {provider: Redis, ownership: Managed,
+                  redis: {resources: {limits: {memory: 10Gi}}}}
+                """
+                    .formatted(IMAGE)));
+
+    Deployment deployment =
+        await().atMost(10, TimeUnit.SECONDS).until(() -> deployment("llama"), d -> d != null);
+    assertThat(deployment.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(ref -> {
+          assertThat(ref.getUid()).isEqualTo(backend.getMetadata().getUid());
+          assertThat(ref.getController()).isTrue();
+        });
+    assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs())
+        .containsSequence("--maxmemory", String.valueOf(10L * (1 << 30) - 2L * (1 << 30)));
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> kube.services().inNamespace(NS).withName("llama").get() != null);
+
+    // No engine yet, Redis rolling out.
+    Condition ready = awaitCondition("llama", "Ready", c -> c.getReason().equals("NoEnginePods"));
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(condition("llama", "RemoteStorageReady").getReason())
+        .isEqualTo("RemoteStoragePending");
+    assertThat(status("llama").matchedEnginePods).isZero();
+    assertThat(status("llama").engineSelectorMessage).contains("no Pods in namespace match");
+
+    // The Deployment controller reports the rollout done.
+    rolledOut("llama");
+    awaitCondition("llama", "RemoteStorageReady", c -> c.getStatus().equals("True"));
+    assertThat(status("llama").remoteStorage.endpoint)
+        .isEqualTo("llama.team-a.svc.cluster.local:6379");
+
+    // A wired engine whose sidecar serves: the connector is ready, Ready waits for a KV event.
+    create(engine("llama-0", backend, true, "node-1"));
+    awaitCondition("llama", "Ready", c -> c.getReason().equals("AwaitingFirstKVEvent"));
+    assertThat(condition("llama", "ConnectorReady").getStatus()).isEqualTo("True");
+    assertThat(condition("llama", "Progressing").getStatus()).isEqualTo("True");
+    assertThat(status("llama").connector.coveredEnginePods).isEqualTo(1);
+
+    // The poller reports the backend's first event.
+    CacheBackend latest =
+        kube.resources(CacheBackend.class).inNamespace(NS).withName("llama").get();
+    latest.getStatus().indexParticipation = new CacheBackendStatus.IndexParticipation();
+    latest.getStatus().indexParticipation.prefixCount = 12L;
+    latest.getStatus().indexParticipation.lastEventAt = "2026-12-03T08:00:00Z";
+    kube.resource(latest).updateStatus();
+    awaitCondition("llama", "Ready", c -> c.getReason().equals("KVEventsObserved"));
+    assertThat(status("llama").firstKVEventObservedAt).isEqualTo("2026-12-03T08:00:00Z");
+    assertThat(condition("llama", "Progressing").getReason()).isEqualTo("Synced");
+    assertThat(condition("llama", "Degraded").getStatus()).isEqualTo("False");
+
+    // Settled: events about the engine pod reconcile, and write nothing.
+    long writes = statusWrites("llama");
+    long reconciles = reconciliations();
+    for (int i = 0; i < 3; i++) {
+      Pod pod = kube.pods().inNamespace(NS).withName("llama-0").get();
+      pod.getMetadata().getAnnotations().put("touched", String.valueOf(i));
+      kube.resource(pod).update();
+    }
+    await().atMost(10, TimeUnit.SECONDS).until(() -> reconciliations() >= reconciles + 3);
+    assertThat(statusWrites("llama")).isEqualTo(writes);
+  }
+
+  @Test
+  void leavingManagedModeDeletesTheRedisItRan() throws Exception {
+    create(
+        backend(
+            "llama",
+            """
+            lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
+              l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
+            remoteStorage: {provider: Redis, ownership: Managed}
+            """
+                .formatted(IMAGE)));
+    await().atMost(10, TimeUnit.SECONDS).until(() -> deployment("llama") != null);
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> kube.services().inNamespace(NS).withName("llama").get() != null);
+
+    CacheBackend edited =
+        kube.resources(CacheBackend.class).inNamespace(NS).withName("llama").get();
+    edited.getSpec().remoteStorage = null;
+    edited.getMetadata().setGeneration(2L);
+    kube.resource(edited).update();
+
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() ->
+            deployment("llama") == null
+                && kube.services().inNamespace(NS).withName("llama").get() == null);
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> status("llama") != null && status("llama").remoteStorage == null);
+    assertThat(condition("llama", "RemoteStorageReady")).isNull();
+    assertThat(status("llama").observedGeneration).isEqualTo(2L);
+  }
+
+  @Test
+  void aSameNamedServiceOfAnotherOwnerIsNeverTouchedAndTheStatusSaysWhy() throws Exception {
+    kube.resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("llama")
+                .withNamespace(NS)
+                .withLabels(Map.of("app.kubernetes.io/managed-by", "inference-cache-controller"))
+                .endMetadata()
+                .withNewSpec()
+                .addNewPort()
+                .withPort(1234)
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+    create(
+        backend(
+            "llama",
+            """
+            lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
+              l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
+            remoteStorage: {provider: Redis, ownership: Managed}
+            """
+                .formatted(IMAGE)));
+    Condition remote =
+        awaitCondition(
+            "llama", "RemoteStorageReady", c -> c.getMessage().contains("not controlled"));
+    assertThat(remote.getStatus()).isEqualTo("False");
+    assertThat(remote.getMessage()).contains("Service team-a/llama").contains("delete or rename");
+    assertThat(kube.services().inNamespace(NS).withName("llama").get().getSpec().getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getPort()).isEqualTo(1234));
+    assertThat(status("llama").observedGeneration).isNull();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // External, host-only, EventsOnly, HiCache
+
+  @Test
+  void anExternalEndpointIsAcceptedOrRefusedWithoutRunningAnything() throws Exception {
+    create(
+        backend(
+            "good",
+            """
+            lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
+              l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
+            remoteStorage: {provider: Redis, ownership: External, endpoint: "redis.shared:6379"}
+            """
+                .formatted(IMAGE)));
+    create(
+        backend(
+            "bad",
+            """
+            lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
+              l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
+            remoteStorage: {provider: Redis, ownership: External, endpoint: "redis://shared:6379"}
+            """
+                .formatted(IMAGE)));
+    Condition good =
+        awaitCondition("good", "RemoteStorageReady", c -> c.getStatus().equals("True"));
+    assertThat(good.getReason()).isEqualTo("ExternalEndpointAccepted");
+    assertThat(status("good").remoteStorage.endpoint).isEqualTo("redis.shared:6379");
+    Condition bad = awaitCondition("bad", "RemoteStorageReady", c -> c.getStatus().equals("False"));
+    assertThat(bad.getReason()).isEqualTo("ExternalEndpointInvalid");
+    assertThat(status("bad").remoteStorage.endpoint).isNull();
+    assertThat(condition("good", "Degraded")).isNull(); // External has no KV gate
+    assertThat(kube.apps().deployments().inNamespace(NS).list().getItems()).isEmpty();
+  }
+
+  @Test
+  void eventsOnlyIsActiveAtOnceWhenTheKvGateIsOffAndHiCacheReportsNothing() throws Exception {
+    CacheBackend routing =
+        backend("routing", "integration: {mode: EventsOnly}\nobservation: {modelID: m}\n");
+    routing.getMetadata().setAnnotations(Map.of("inferencecache.io/require-kv-events", "false"));
+    create(routing);
+    create(
+        backend(
+            "gated", "integration: {mode: EventsOnly}\nobservation: {firstEventTimeout: 10m}\n"));
+    CacheBackend hicache = backend("hicache", "hiCache: {sizeGB: 32}\n");
+    hicache.getSpec().runtime = io.inferencecache.api.v1alpha1.spec.Enums.Runtime.SGLang;
+    hicache.getSpec().type = io.inferencecache.api.v1alpha1.spec.Enums.BackendType.SGLangHiCache;
+    create(hicache);
+
+    assertThat(awaitCondition("routing", "Ready", c -> true).getReason())
+        .isEqualTo("EventsOnlyActive");
+    Condition gated = awaitCondition("gated", "Ready", c -> true);
+    assertThat(gated.getReason()).isEqualTo("AwaitingFirstKVEvent");
+    assertThat(gated.getMessage()).contains("PT10M");
+    await().atMost(10, TimeUnit.SECONDS).until(() -> status("hicache") != null);
+    assertThat(status("hicache").conditions).isNull();
+    assertThat(status("hicache").failOpen).isTrue();
+    assertThat(status("routing").connector).isNull();
+  }
+
+  @Test
+  void aHostOnlyBackendCountsAnEngineOfAnOlderGenerationAsUnverified() throws Exception {
+    CacheBackend backend =
+        create(
+            backend(
+                "llama",
+                """
+                lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
+                  l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
+                """
+                    .formatted(IMAGE)));
+    Pod old = engine("llama-0", backend, true, "node-1");
+    old.getMetadata().getAnnotations().put(EngineConfigGenerator.INJECTED_GENERATION, "0");
+    create(old);
+    Condition connector =
+        awaitCondition("llama", "ConnectorReady", c -> c.getStatus().equals("Unknown"));
+    assertThat(connector.getReason()).isEqualTo("ConnectorInjectionUnverified");
+    assertThat(connector.getMessage()).contains("recreate them");
+    assertThat(condition("llama", "Ready").getStatus()).isEqualTo("Unknown");
+    assertThat(status("llama").connector.enginePodCoverage)
+        .singleElement()
+        .satisfies(e -> assertThat(e.reason).isEqualTo("ConnectorInjectionUnverified"));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // NodeLocal
+
+  @Test
+  void nodeLocalServersFollowTheEnginesAndOutliveThemByTheRetention() throws Exception {
+    CacheBackend backend =
+        create(
+            backend(
+                "llama",
+                """
+                lmCache: {topology: NodeLocal, nodeLocal: {idleRetentionSeconds: 2,
+                  server: {image: "%s", port: 6555, httpPort: 6580, l1Capacity: 16Gi,
+                    maxGPUWorkers: 2, maxCPUWorkers: 2, resources: {limits: {memory: 18Gi}}}}}
+                """
+                    .formatted(IMAGE)));
+    create(engine("llama-0", backend, false, "node-a"));
+    create(engine("llama-1", backend, false, "node-b"));
+
+    await().atMost(10, TimeUnit.SECONDS).until(() -> servers().size() == 2);
+    Pod onA = server(NodeLocalServerPod.name(backend, "node-a"));
+    assertThat(onA.getSpec().getHostNetwork()).isTrue();
+    assertThat(onA.getMetadata().getAnnotations())
+        .containsEntry(NodeLocalServerPod.TARGET_NODE, "node-a");
+    assertThat(onA.getSpec().getContainers().getFirst().getArgs())
+        .contains("--instance-id", "team-a/llama@" + backend.getMetadata().getUid() + "#1");
+    assertThat(condition("llama", "ConnectorReady").getReason())
+        .isEqualTo("NodeLocalServerPoolPending");
+
+    // The engine on node-b goes: its server is marked idle, then deleted after two seconds.
+    kube.pods().inNamespace(NS).withName("llama-1").delete();
+    String onB = NodeLocalServerPod.name(backend, "node-b");
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> {
+          Pod p = server(onB);
+          return p != null
+              && p.getMetadata().getAnnotations().containsKey(NodeLocalServerPod.IDLE_SINCE);
+        });
+    await().atMost(15, TimeUnit.SECONDS).until(() -> server(onB) == null);
+    assertThat(server(onA.getMetadata().getName())).isNotNull();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rig
+
+  private CacheBackend create(CacheBackend backend) {
+    return kube.resource(backend).create();
+  }
+
+  private void create(Pod pod) {
+    kube.resource(pod).create();
+  }
+
+  private static CacheBackend backend(String name, String specTail) throws Exception {
+    String indented = ("  " + specTail.strip()).replace("\n", "\n  ");
+    return YAML.readValue(
+        """
+        apiVersion: inferencecache.io/v1alpha1
+        kind: CacheBackend
+        metadata: {name: %s, namespace: %s, generation: 1}
+        spec:
+          runtime: VLLM
+          engineSelector: {matchLabels: {inferencecache.io/cache-domain: %s}}
+        %s
+        """
+            .formatted(name, NS, name, indented),
+        CacheBackend.class);
+  }
+
+  /** An engine pod as the webhook wires it for {@code backend}; Ready with its sidecar if asked. */
+  private static Pod engine(String name, CacheBackend backend, boolean serving, String node) {
+    PodBuilder pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withNamespace(NS)
+            .withName(name)
+            .withLabels(Map.of(ControlPlaneCache.CACHE_DOMAIN, backend.getMetadata().getName()))
+            .withAnnotations(
+                new java.util.HashMap<>(
+                    Map.of(
+                        EngineConfigGenerator.INJECTED_BY,
+                        NS + "/" + backend.getMetadata().getName(),
+                        EngineConfigGenerator.INJECTED_BY_UID,
+                        backend.getMetadata().getUid(),
+                        EngineConfigGenerator.INJECTED_GENERATION,
+                        "1")))
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName(node)
+            .addNewContainer()
+            .withName("vllm")
+            .withImage("vllm/vllm-openai")
+            .endContainer()
+            .endSpec();
+    if (serving) {
+      pod.withNewStatus()
+          .withPhase("Running")
+          .addNewCondition()
+          .withType("Ready")
+          .withStatus("True")
+          .endCondition()
+          .addNewInitContainerStatus()
+          .withName(EngineConfigGenerator.SERVER)
+          .withReady(true)
+          .withNewState()
+          .withNewRunning()
+          .endRunning()
+          .endState()
+          .endInitContainerStatus()
+          .endStatus();
+    }
+    return pod.build();
+  }
+
+  private @Nullable Deployment deployment(String name) {
+    return kube.apps().deployments().inNamespace(NS).withName(name).get();
+  }
+
+  private void rolledOut(String name) {
+    Deployment d = deployment(name);
+    d.setStatus(
+        new DeploymentStatusBuilder()
+            .withObservedGeneration(d.getMetadata().getGeneration())
+            .withReplicas(1)
+            .withUpdatedReplicas(1)
+            .withReadyReplicas(1)
+            .withAvailableReplicas(1)
+            .build());
+    kube.resource(d).updateStatus();
+  }
+
+  private List<Pod> servers() {
+    return kube.pods()
+        .inNamespace(NS)
+        .withLabel(NodeLocalServerPod.SERVER_LABEL, "true")
+        .list()
+        .getItems();
+  }
+
+  private @Nullable Pod server(String name) {
+    return kube.pods().inNamespace(NS).withName(name).get();
+  }
+
+  private @Nullable CacheBackendStatus status(String name) {
+    CacheBackend b = kube.resources(CacheBackend.class).inNamespace(NS).withName(name).get();
+    return b == null ? null : b.getStatus();
+  }
+
+  private @Nullable Condition condition(String name, String type) {
+    CacheBackendStatus s = status(name);
+    return s == null ? null : StatusConditions.find(s.conditions, type);
+  }
+
+  private Condition awaitCondition(String name, String type, Predicate<Condition> until) {
+    return await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> condition(name, type), c -> c != null && until.test(c));
+  }
+
+  private long statusWrites(String name) {
+    return cluster.requests().stream()
+        .filter(r -> r.path().endsWith("/cachebackends/" + name + "/status"))
+        .filter(r -> r.method().equals("PUT") || r.method().equals("PATCH"))
+        .count();
+  }
+
+  /** Reconciliations JOSDK has started, from its Micrometer metrics on our /metrics. */
+  private long reconciliations() throws Exception {
+    String metrics =
+        new String(
+            java.net
+                .URI
+                .create("http://127.0.0.1:" + controller.probeAddress().getPort() + "/metrics")
+                .toURL()
+                .openStream()
+                .readAllBytes(),
+            java.nio.charset.StandardCharsets.UTF_8);
+    long total = 0;
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith("operator_sdk_reconciliations_started_total")) {
+        total += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return total;
+  }
+}
