@@ -14,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +70,14 @@ public final class ControllerCommand implements Callable<Integer> {
       defaultValue = "http://inference-cache-server:8081/policy",
       description = "The server's /policy (default: ${DEFAULT-VALUE}).")
   URI policyUrl;
+
+  @Option(
+      names = "--server-probe-url",
+      defaultValue = "http://inference-cache-server:8081/probe",
+      description =
+          "The server's /probe, the functional self-test of managed backends; an empty value"
+              + " runs none (default: ${DEFAULT-VALUE}).")
+  String probeUrl;
 
   @Option(
       names = "--cacheindex-refresh-interval",
@@ -177,6 +186,7 @@ public final class ControllerCommand implements Callable<Integer> {
           new ControllerOptions(
               snapshotUrl,
               policyUrl,
+              probeUrl.isBlank() ? null : probeUri(),
               controllerToken,
               policyToken,
               duration("--cacheindex-refresh-interval", refreshInterval),
@@ -264,5 +274,18 @@ public final class ControllerCommand implements Callable<Integer> {
   private static String identity() {
     String host = System.getenv("HOSTNAME");
     return host != null && !host.isBlank() ? host : "controller-" + UUID.randomUUID();
+  }
+
+  private URI probeUri() {
+    try {
+      URI uri = new URI(probeUrl.strip());
+      if (uri.getScheme() == null || uri.getHost() == null) {
+        throw new URISyntaxException(probeUrl, "needs http(s)://host[:port]/path");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--server-probe-url " + probeUrl + ": " + e.getReason());
+    }
   }
 }

@@ -18,6 +18,7 @@ class ControllerCommandTest {
             "--server-snapshot-url",
             "(default: 30s)",
             "--server-policy-url",
+            "--server-probe-url",
             "--cacheindex-refresh-interval",
             "--cachepolicy-push-interval",
             "--leader-elect",
@@ -38,6 +39,10 @@ class ControllerCommandTest {
     CommandRun zero = CommandRun.of("controller", "--cachepolicy-push-interval", "0s");
     assertThat(zero.exitCode()).isEqualTo(Main.USAGE_ERROR);
     assertThat(zero.err()).contains("intervals must be positive");
+
+    CommandRun probe = CommandRun.of("controller", "--server-probe-url", "inference-cache-server");
+    assertThat(probe.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(probe.err()).contains("--server-probe-url inference-cache-server: needs http(s)://");
 
     CommandRun address = CommandRun.of("controller", "--health-probe-bind-address", "8081");
     assertThat(address.exitCode()).isEqualTo(Main.USAGE_ERROR);

@@ -52,6 +52,7 @@ public final class BackendReadiness {
    * @param deployment the managed Redis Deployment, only when this backend controls it
    * @param endpoint the managed Redis endpoint, only when this backend controls its Service
    * @param applyError why creating or updating an owned object failed, else null
+   * @param probe the functional probe's outcome this pass (managed backends)
    */
   public record Observation(
       BackendMode mode,
@@ -59,17 +60,35 @@ public final class BackendReadiness {
       @Nullable Coverage coverage,
       @Nullable Deployment deployment,
       @Nullable String endpoint,
-      @Nullable String applyError) {}
+      @Nullable String applyError,
+      ProbeOutcome probe) {
+
+    /** The observations of a backend the probe does not concern (or not this pass). */
+    public Observation(
+        BackendMode mode,
+        List<Pod> matched,
+        @Nullable Coverage coverage,
+        @Nullable Deployment deployment,
+        @Nullable String endpoint,
+        @Nullable String applyError) {
+      this(mode, matched, coverage, deployment, endpoint, applyError, new ProbeOutcome.NotRun());
+    }
+  }
+
+  /**
+   * What {@link #apply} decided beyond the status.
+   *
+   * @param requeue when to look again for a time-based transition, or null
+   * @param probeDue Ready holds up to the probe gate, so the probe may run (rate limit aside)
+   */
+  public record Applied(@Nullable Duration requeue, boolean probeDue) {}
 
   private record Gate(Condition ready, Condition degraded, @Nullable Duration requeue) {}
 
   private BackendReadiness() {}
 
-  /**
-   * Writes the observations into {@code status}; returns when to look again for a time-based
-   * transition (the first-event timeout), or null.
-   */
-  public static @Nullable Duration apply(
+  /** Writes the observations into {@code status}. */
+  public static Applied apply(
       CacheBackend backend, Observation seen, CacheBackendStatus status, Clock clock) {
     Long generation = backend.getMetadata().getGeneration();
     counts(backend, seen, status);
@@ -81,17 +100,18 @@ public final class BackendReadiness {
       status.connector = null;
       status.conditions = StatusConditions.remove(status.conditions, Coverage.CONNECTOR_READY);
     }
+    boolean[] probeDue = {false};
     Duration requeue =
         switch (seen.mode()) {
           case UNMANAGED -> unmanaged(status);
           case EVENTS_ONLY, HOST_ONLY -> serverless(backend, seen, status, clock);
           case EXTERNAL -> external(backend, seen, status, clock);
-          case MANAGED -> managed(backend, seen, status, clock);
+          case MANAGED -> managed(backend, seen, status, clock, probeDue);
         };
     if (seen.applyError() == null) {
       status.observedGeneration = generation;
     }
-    return requeue;
+    return new Applied(requeue, probeDue[0]);
   }
 
   private static @Nullable Duration unmanaged(CacheBackendStatus status) {
@@ -192,7 +212,11 @@ public final class BackendReadiness {
   }
 
   private static @Nullable Duration managed(
-      CacheBackend backend, Observation seen, CacheBackendStatus status, Clock clock) {
+      CacheBackend backend,
+      Observation seen,
+      CacheBackendStatus status,
+      Clock clock,
+      boolean[] probeDue) {
     Long generation = backend.getMetadata().getGeneration();
     String rollout = rollout(seen.deployment());
     Condition remote;
@@ -260,6 +284,8 @@ public final class BackendReadiness {
                   generation),
               gate.requeue());
     }
+    probeDue[0] = "True".equals(gate.ready().getStatus());
+    gate = probeGate(backend, status, gate, seen.probe(), clock);
     readyDegradedProgressing(status, gate, clock);
     String t2 = status.indexParticipation == null ? null : status.indexParticipation.t2HitRate;
     if (t2 == null) {
@@ -406,6 +432,115 @@ public final class BackendReadiness {
         StatusConditions.of(READY, "False", "NoKVEventsObserved", message, generation),
         StatusConditions.of(DEGRADED, "True", "NoKVEventsObserved", message, generation),
         null);
+  }
+
+  /**
+   * The functional probe, managed backends only: a failed stage makes Ready False with the stage's
+   * reason; an unanswered probe leaves Ready as it was, unless the last verdict was a failure.
+   */
+  private static Gate probeGate(
+      CacheBackend backend, CacheBackendStatus status, Gate gate, ProbeOutcome probe, Clock clock) {
+    Long generation = backend.getMetadata().getGeneration();
+    Condition existing = StatusConditions.find(status.conditions, FUNCTIONAL_PROBE_OK);
+    boolean ready = "True".equals(gate.ready().getStatus());
+    boolean failedBefore = existing != null && "False".equals(existing.getStatus());
+    switch (probe) {
+      case ProbeOutcome.Disabled d -> {
+        status.conditions = StatusConditions.remove(status.conditions, FUNCTIONAL_PROBE_OK);
+        return gate;
+      }
+      case ProbeOutcome.Bypassed b -> {
+        if (ready) {
+          set(
+              status,
+              StatusConditions.of(
+                  FUNCTIONAL_PROBE_OK,
+                  "True",
+                  "ProbeBypassed",
+                  "annotation " + ProbeOutcome.SKIP + "=true",
+                  generation),
+              clock);
+        }
+        return gate;
+      }
+      case ProbeOutcome.NotRun n -> {
+        return ready && failedBefore ? downgrade(gate, existing) : gate;
+      }
+      case ProbeOutcome.Unreachable u -> {
+        if (failedBefore) {
+          return ready ? downgrade(gate, existing) : gate;
+        }
+        if (ready) {
+          set(
+              status,
+              StatusConditions.of(
+                  FUNCTIONAL_PROBE_OK,
+                  "Unknown",
+                  "ProbeError",
+                  "the functional probe could not run: " + u.message(),
+                  generation),
+              clock);
+        }
+        return gate;
+      }
+      case ProbeOutcome.Ran r -> {
+        status.lastFunctionalProbeAt = r.at().truncatedTo(ChronoUnit.SECONDS).toString();
+        if (!ready) {
+          return gate;
+        }
+        Condition verdict = verdict(r, generation);
+        set(status, verdict, clock);
+        return "False".equals(verdict.getStatus()) ? downgrade(gate, verdict) : gate;
+      }
+    }
+  }
+
+  private static Condition verdict(ProbeOutcome.Ran r, Long generation) {
+    List<String> known = List.of("ok", "failed", "skipped");
+    if (!known.contains(r.ingest()) || !known.contains(r.routing()) || !known.contains(r.t2())) {
+      return StatusConditions.of(
+          FUNCTIONAL_PROBE_OK,
+          "Unknown",
+          "ProbeError",
+          "the server answered unrecognized stage values: ingest="
+              + r.ingest()
+              + " routing="
+              + r.routing()
+              + " t2="
+              + r.t2(),
+          generation);
+    }
+    String reason =
+        r.ingest().equals("failed")
+            ? "ProbeIngestFailed"
+            : r.routing().equals("failed")
+                ? "ProbeRoutingFailed"
+                : r.t2().equals("failed") ? "ProbeT2Failed" : null;
+    if (reason == null) {
+      return StatusConditions.of(
+          FUNCTIONAL_PROBE_OK,
+          "True",
+          "ProbeOK",
+          "ingest " + r.ingest() + ", routing " + r.routing() + ", t2 " + r.t2(),
+          generation);
+    }
+    String error = r.error() == null ? "no message" : r.error();
+    if (error.length() > 512) {
+      error = error.substring(0, 511) + "…";
+    }
+    return StatusConditions.of(FUNCTIONAL_PROBE_OK, "False", reason, error, generation);
+  }
+
+  private static Gate downgrade(Gate gate, Condition probe) {
+    return new Gate(
+        StatusConditions.of(
+            READY,
+            "False",
+            probe.getReason(),
+            "functional probe failed: " + probe.getMessage(),
+            probe.getObservedGeneration()),
+        gate.degraded(),
+        gate.requeue());
   }
 
   private static void readyDegradedProgressing(CacheBackendStatus status, Gate gate, Clock clock) {

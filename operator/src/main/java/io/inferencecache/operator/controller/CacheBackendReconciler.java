@@ -14,6 +14,7 @@ import io.inferencecache.operator.backend.Coverage;
 import io.inferencecache.operator.backend.NodeLocalPlan;
 import io.inferencecache.operator.backend.Owners;
 import io.inferencecache.operator.backend.Pods;
+import io.inferencecache.operator.backend.ProbeOutcome;
 import io.inferencecache.operator.backend.RedisWorkload;
 import io.inferencecache.operator.validation.CacheBackendRules;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -22,9 +23,11 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,19 +61,31 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
   private final KubernetesClient client;
   private final ControlPlaneCache cache;
   private final StatusWriter status;
+  private final ServerControlClient server;
+  private final MeterRegistry registry;
   private final BooleanSupplier leading;
   private final Clock clock;
   private final WorkloadEvents events;
+
+  /**
+   * The last probe of each backend this process ran: the status mark survives restarts, this one
+   * covers the moment the cache has not yet seen the status write that set it.
+   */
+  private final Map<String, Instant> probedAt = new java.util.concurrent.ConcurrentHashMap<>();
 
   CacheBackendReconciler(
       KubernetesClient client,
       ControlPlaneCache cache,
       StatusWriter status,
+      ServerControlClient server,
+      MeterRegistry registry,
       BooleanSupplier leading,
       Clock clock) {
     this.client = client;
     this.cache = cache;
     this.status = status;
+    this.server = server;
+    this.registry = registry;
     this.leading = leading;
     this.clock = clock;
     this.events = new WorkloadEvents(cache);
@@ -92,6 +107,10 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
       CacheBackend backend, Context<CacheBackend> context) {
     if (!leading.getAsBoolean()) {
       return UpdateControl.noUpdate();
+    }
+    forgetDeleted();
+    if (backend.getMetadata().getDeletionTimestamp() != null) {
+      return UpdateControl.noUpdate(); // its owned objects go with it (owner references)
     }
     String namespace = backend.getMetadata().getNamespace();
     String name = backend.getMetadata().getName();
@@ -134,23 +153,143 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
     Coverage coverage = mode.typedConnector() ? Coverage.of(backend, matched, servers) : null;
     BackendReadiness.Observation seen =
         new BackendReadiness.Observation(mode, matched, coverage, deployment, endpoint, applyError);
+    Duration probeRecheck = null;
+    if (mode == BackendMode.MANAGED) {
+      ProbeOutcome probe = probe(backend, seen);
+      seen =
+          new BackendReadiness.Observation(
+              mode, matched, coverage, deployment, endpoint, applyError, probe);
+      probeRecheck = probeRecheck(backend, probe);
+    }
+    BackendReadiness.Observation observed = seen;
     AtomicReference<@Nullable Duration> requeue = new AtomicReference<>();
     status.edit(
         backend,
         latest -> {
           CacheBackendStatus s =
               latest.getStatus() == null ? new CacheBackendStatus() : latest.getStatus();
-          requeue.set(BackendReadiness.apply(latest, seen, s, clock));
+          requeue.set(BackendReadiness.apply(latest, observed, s, clock).requeue());
           latest.setStatus(s);
           return latest;
         });
     Duration next = RESYNC;
-    for (Duration d : java.util.Arrays.asList(requeue.get(), recheck)) {
+    for (Duration d : java.util.Arrays.asList(requeue.get(), recheck, probeRecheck)) {
       if (d != null) {
         next = min(next, d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d);
       }
     }
     return UpdateControl.<CacheBackend>noUpdate().rescheduleAfter(next);
+  }
+
+  /**
+   * The functional probe's outcome for a managed backend: run when Ready holds up to it and the
+   * last probe (kept in status) is at least {@link ProbeOutcome#INTERVAL} old.
+   */
+  private ProbeOutcome probe(CacheBackend backend, BackendReadiness.Observation seen) {
+    if (!server.probes()) {
+      return new ProbeOutcome.Disabled();
+    }
+    Map<String, String> annotations = backend.getMetadata().getAnnotations();
+    if (annotations != null && "true".equals(annotations.get(ProbeOutcome.SKIP))) {
+      return new ProbeOutcome.Bypassed();
+    }
+    CacheBackendStatus scratch =
+        backend.getStatus() == null
+            ? new CacheBackendStatus()
+            : client.getKubernetesSerialization().clone(backend.getStatus());
+    if (!BackendReadiness.apply(backend, seen, scratch, clock).probeDue()) {
+      return new ProbeOutcome.NotRun();
+    }
+    Instant last = lastProbe(backend);
+    Instant now = clock.instant();
+    if (last != null && now.isBefore(last.plus(ProbeOutcome.INTERVAL))) {
+      return new ProbeOutcome.NotRun();
+    }
+    String id = backend.getMetadata().getNamespace() + "/" + backend.getMetadata().getName();
+    probedAt.put(id, now);
+    var spec = backend.getSpec();
+    ServerControlClient.Outcome outcome =
+        server.probe(
+            id,
+            "functional-self-test",
+            spec.runtime.name().toLowerCase(java.util.Locale.ROOT),
+            spec.type == null ? "LMCache" : spec.type.name());
+    return switch (outcome) {
+      case ServerControlClient.Failed f -> {
+        count(id, "request", "error");
+        yield new ProbeOutcome.Unreachable(f.message());
+      }
+      case ServerControlClient.Ok ok -> {
+        var body = ok.body();
+        String error = null;
+        for (var e : body.path("errors")) {
+          error = e.path("stage").asText() + ": " + e.path("message").asText();
+          break;
+        }
+        String ingest = body.path("ingest").asText("");
+        String routing = body.path("routing").asText("");
+        String t2 = body.path("t2").asText("");
+        count(id, "ingest", ingest);
+        count(id, "routing", routing);
+        count(id, "t2", t2);
+        yield new ProbeOutcome.Ran(ingest, routing, t2, error, now);
+      }
+    };
+  }
+
+  /** When to look again because of the probe: its next window, or null. */
+  private @Nullable Duration probeRecheck(CacheBackend backend, ProbeOutcome probe) {
+    return switch (probe) {
+      case ProbeOutcome.Ran r -> ProbeOutcome.INTERVAL;
+      case ProbeOutcome.Unreachable u -> ProbeOutcome.INTERVAL;
+      case ProbeOutcome.NotRun n -> {
+        Instant last = lastProbe(backend);
+        yield last == null
+            ? null
+            : Duration.between(clock.instant(), last.plus(ProbeOutcome.INTERVAL));
+      }
+      default -> null;
+    };
+  }
+
+  /** The later of the mark in status and this process's own. */
+  private @Nullable Instant lastProbe(CacheBackend backend) {
+    Instant mine =
+        probedAt.get(backend.getMetadata().getNamespace() + "/" + backend.getMetadata().getName());
+    String at = backend.getStatus() == null ? null : backend.getStatus().lastFunctionalProbeAt;
+    Instant persisted = null;
+    try {
+      persisted = at == null ? null : Instant.parse(at);
+    } catch (java.time.format.DateTimeParseException e) {
+      // not a time we wrote: probe again
+    }
+    if (mine == null || (persisted != null && persisted.isAfter(mine))) {
+      return persisted;
+    }
+    return mine;
+  }
+
+  /** Forgets the probe marks of backends that are gone (no Cleaner, so no delete callback). */
+  private void forgetDeleted() {
+    probedAt
+        .keySet()
+        .removeIf(id -> {
+          int slash = id.indexOf('/');
+          return cache.backend(id.substring(0, slash), id.substring(slash + 1)).isEmpty();
+        });
+  }
+
+  private void count(String backend, String stage, String result) {
+    registry
+        .counter(
+            "inferencecache_backend_probe_result",
+            "backend",
+            backend,
+            "stage",
+            stage,
+            "result",
+            result.isEmpty() ? "missing" : result)
+        .increment();
   }
 
   /** The pods of the backend's namespace its selector matches (terminating ones included). */

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the controller process is told: where the server's control endpoints are and with which
@@ -13,6 +14,7 @@ import java.util.List;
  *
  * @param snapshotUrl the server's {@code /snapshot}
  * @param policyUrl the server's {@code /policy}
+ * @param probeUrl the server's {@code /probe}, or null to run no functional probe
  * @param controllerToken the projected token for {@code /snapshot} (audience {@code
  *     inferencecache.io/controller})
  * @param policyToken the projected token for {@code /policy} (audience {@code
@@ -31,6 +33,7 @@ import java.util.List;
 public record ControllerOptions(
     URI snapshotUrl,
     URI policyUrl,
+    @Nullable URI probeUrl,
     Path controllerToken,
     Path policyToken,
     Duration refreshInterval,

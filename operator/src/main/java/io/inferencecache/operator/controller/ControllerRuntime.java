@@ -88,6 +88,7 @@ public final class ControllerRuntime implements AutoCloseable {
         new ServerControlClient(
             options.snapshotUrl(),
             options.policyUrl(),
+            options.probeUrl(),
             options.controllerToken(),
             options.policyToken());
     StatusWriter status = new StatusWriter(client);
@@ -111,7 +112,7 @@ public final class ControllerRuntime implements AutoCloseable {
     }
     AtomicBoolean leading = new AtomicBoolean();
     CacheBackendReconciler backends =
-        new CacheBackendReconciler(client, cache, status, leading::get, clock);
+        new CacheBackendReconciler(client, cache, status, server, registry, leading::get, clock);
     Operator operator = backendOperator(client, registry, backends);
     ControllerRuntime runtime =
         new ControllerRuntime(

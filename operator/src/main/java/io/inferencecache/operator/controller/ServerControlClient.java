@@ -13,13 +13,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The controller's side of the server's control endpoints ({@code GET /snapshot}, {@code POST
- * /policy}): one call each, bounded by a timeout, never retried here (the caller's cadence is the
- * retry). Each call carries a projected ServiceAccount token read from its file at that moment, so
- * a token the kubelet rotated is used at once; a missing file sends no header (the server answers
- * 401, which says what is wrong), an unreadable one fails the call.
+ * /policy}, {@code POST /probe}): one call each, bounded by a timeout, never retried here (the
+ * caller's cadence is the retry). Each call carries a projected ServiceAccount token read from its
+ * file at that moment, so a token the kubelet rotated is used at once; a missing file sends no
+ * header (the server answers 401, which says what is wrong), an unreadable one fails the call.
  */
 public final class ServerControlClient {
 
@@ -51,13 +52,19 @@ public final class ServerControlClient {
   private final HttpClient http;
   private final URI snapshotUrl;
   private final URI policyUrl;
+  private final @Nullable URI probeUrl;
   private final Path controllerToken;
   private final Path policyToken;
 
   public ServerControlClient(
-      URI snapshotUrl, URI policyUrl, Path controllerToken, Path policyToken) {
+      URI snapshotUrl,
+      URI policyUrl,
+      @Nullable URI probeUrl,
+      Path controllerToken,
+      Path policyToken) {
     this.snapshotUrl = snapshotUrl;
     this.policyUrl = policyUrl;
+    this.probeUrl = probeUrl;
     this.controllerToken = controllerToken;
     this.policyToken = policyToken;
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
@@ -85,6 +92,37 @@ public final class ServerControlClient {
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(document.toString()));
     return call(request, policyToken, policyUrl, -1);
+  }
+
+  /** Whether a functional probe is configured. */
+  public boolean probes() {
+    return probeUrl != null;
+  }
+
+  /**
+   * {@code POST /probe} for a backend: success for any 2xx whose JSON object echoes {@code
+   * backend}. Never called when {@link #probes()} is false.
+   */
+  public Outcome probe(String backend, String model, String hashScheme, String backendType) {
+    if (probeUrl == null) {
+      throw new IllegalStateException("no --server-probe-url configured");
+    }
+    var body = JSON.createObjectNode();
+    body.put("backend", backend);
+    body.put("model", model);
+    body.put("hashScheme", hashScheme);
+    body.put("backendType", backendType);
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(probeUrl)
+            .timeout(TIMEOUT)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+    Outcome outcome = call(request, controllerToken, probeUrl, -1);
+    if (outcome instanceof Ok ok && !backend.equals(ok.body().path("backend").asText(null))) {
+      return new Failed(
+          0, "the probe answer is for backend " + ok.body().path("backend") + ", not " + backend);
+    }
+    return outcome;
   }
 
   private Outcome call(HttpRequest.Builder request, Path tokenFile, URI url, int exactStatus) {

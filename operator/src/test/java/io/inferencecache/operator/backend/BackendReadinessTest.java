@@ -84,7 +84,8 @@ class BackendReadinessTest {
   void readyIsStagedConnectorThenFirstKvEventWithinTheTimeout() {
     CacheBackend b = backend(MANAGED);
     CacheBackendStatus s = new CacheBackendStatus();
-    Duration requeue = BackendReadiness.apply(b, managed(b, wired(b), rolledOut(1)), s, at(T0));
+    Duration requeue =
+        BackendReadiness.apply(b, managed(b, wired(b), rolledOut(1)), s, at(T0)).requeue();
     assertThat(cond(s, "Ready").getReason()).isEqualTo("AwaitingFirstKVEvent");
     assertThat(cond(s, "Progressing").getStatus()).isEqualTo("True");
     assertThat(cond(s, "RemoteStorageReady").getStatus()).isEqualTo("True");
@@ -95,7 +96,8 @@ class BackendReadinessTest {
     // Four minutes on: still waiting, a minute left.
     assertThat(
             BackendReadiness.apply(
-                b, managed(b, wired(b), rolledOut(1)), s, at(T0.plusSeconds(240))))
+                    b, managed(b, wired(b), rolledOut(1)), s, at(T0.plusSeconds(240)))
+                .requeue())
         .isEqualTo(Duration.ofMinutes(1));
 
     // Past the timeout: Degraded, and sticky.
@@ -233,5 +235,103 @@ class BackendReadinessTest {
     BackendReadiness.apply(b, managed(b, wired(b), rolledOut(1)), s, at(T0));
     assertThat(cond(s, "T2Degraded").getReason()).isEqualTo("T2ZeroHitRate");
     assertThat(cond(s, "Ready").getStatus()).isEqualTo("True");
+  }
+
+  private static BackendReadiness.Observation probed(CacheBackend b, ProbeOutcome probe) {
+    return new BackendReadiness.Observation(
+        BackendMode.MANAGED,
+        wired(b),
+        Coverage.of(b, wired(b), List.of()),
+        rolledOut(1),
+        RedisWorkload.endpoint(b),
+        null,
+        probe);
+  }
+
+  private static CacheBackendStatus observedEvents() {
+    CacheBackendStatus s = new CacheBackendStatus();
+    s.indexParticipation = new CacheBackendStatus.IndexParticipation();
+    s.indexParticipation.prefixCount = 1L;
+    s.indexParticipation.lastEventAt = "2026-12-03T08:00:00Z";
+    return s;
+  }
+
+  @Test
+  void aFailedProbeStageTakesReadyAwayAndTheVerdictStandsUntilTheNextProbe() {
+    CacheBackend b = backend(MANAGED);
+    CacheBackendStatus s = observedEvents();
+    BackendReadiness.Applied applied =
+        BackendReadiness.apply(
+            b,
+            probed(
+                b, new ProbeOutcome.Ran("ok", "failed", "skipped", "routing: no PREFIX_MATCH", T0)),
+            s,
+            at(T0));
+    assertThat(applied.probeDue()).isTrue(); // Ready held up to the probe gate
+    assertThat(cond(s, "FunctionalProbeOK").getReason()).isEqualTo("ProbeRoutingFailed");
+    assertThat(cond(s, "Ready").getStatus()).isEqualTo("False");
+    assertThat(cond(s, "Ready").getMessage()).startsWith("functional probe failed: routing");
+    assertThat(s.lastFunctionalProbeAt).isEqualTo(T0.toString());
+
+    // Rate-limited pass: not run, the failure still holds Ready down; the server then unreachable:
+    // still the failure (sticky), never a silent recovery.
+    BackendReadiness.apply(b, probed(b, new ProbeOutcome.NotRun()), s, at(T0.plusSeconds(10)));
+    assertThat(cond(s, "Ready").getReason()).isEqualTo("ProbeRoutingFailed");
+    BackendReadiness.apply(
+        b, probed(b, new ProbeOutcome.Unreachable("refused")), s, at(T0.plusSeconds(40)));
+    assertThat(cond(s, "Ready").getReason()).isEqualTo("ProbeRoutingFailed");
+
+    BackendReadiness.apply(
+        b,
+        probed(b, new ProbeOutcome.Ran("ok", "ok", "skipped", null, T0.plusSeconds(70))),
+        s,
+        at(T0.plusSeconds(70)));
+    assertThat(cond(s, "FunctionalProbeOK").getReason()).isEqualTo("ProbeOK");
+    assertThat(cond(s, "Ready").getReason()).isEqualTo("KVEventsObserved");
+  }
+
+  @Test
+  void anUnansweredFirstProbeIsUnknownAndLeavesReadyAlone() {
+    CacheBackend b = backend(MANAGED);
+    CacheBackendStatus s = observedEvents();
+    BackendReadiness.apply(
+        b, probed(b, new ProbeOutcome.Unreachable("connection refused")), s, at(T0));
+    assertThat(cond(s, "FunctionalProbeOK").getStatus()).isEqualTo("Unknown");
+    assertThat(cond(s, "FunctionalProbeOK").getReason()).isEqualTo("ProbeError");
+    assertThat(cond(s, "Ready").getStatus()).isEqualTo("True");
+    assertThat(s.lastFunctionalProbeAt).isNull(); // the mark is only set by a probe that ran
+  }
+
+  @Test
+  void unknownStageValuesBypassAndDisabledProbes() {
+    CacheBackend b = backend(MANAGED);
+    CacheBackendStatus s = observedEvents();
+    BackendReadiness.apply(
+        b, probed(b, new ProbeOutcome.Ran("ok", "maybe", "skipped", null, T0)), s, at(T0));
+    assertThat(cond(s, "FunctionalProbeOK").getReason()).isEqualTo("ProbeError");
+    assertThat(cond(s, "FunctionalProbeOK").getMessage()).contains("routing=maybe");
+    BackendReadiness.apply(b, probed(b, new ProbeOutcome.Bypassed()), s, at(T0));
+    assertThat(cond(s, "FunctionalProbeOK").getReason()).isEqualTo("ProbeBypassed");
+    BackendReadiness.apply(b, probed(b, new ProbeOutcome.Disabled()), s, at(T0));
+    assertThat(cond(s, "FunctionalProbeOK")).isNull();
+  }
+
+  @Test
+  void theProbeIsNotDueBeforeTheConnectorAndTheFirstEvent() {
+    CacheBackend b = backend(MANAGED);
+    assertThat(
+            BackendReadiness.apply(
+                    b, probed(b, new ProbeOutcome.NotRun()), new CacheBackendStatus(), at(T0))
+                .probeDue())
+        .isFalse(); // awaiting the first KV event
+    CacheBackendStatus s = observedEvents();
+    BackendReadiness.apply(
+        b, probed(b, new ProbeOutcome.Ran("failed", "skipped", "skipped", "x", T0)), s, at(T0));
+    // Ready is now False because of the probe, yet the probe stays due: it must be able to recover.
+    assertThat(
+            BackendReadiness.apply(
+                    b, probed(b, new ProbeOutcome.NotRun()), s, at(T0.plusSeconds(40)))
+                .probeDue())
+        .isTrue();
   }
 }

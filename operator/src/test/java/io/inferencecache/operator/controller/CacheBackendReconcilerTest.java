@@ -51,18 +51,21 @@ class CacheBackendReconcilerTest {
   private KubernetesClient kube;
   private final List<AutoCloseable> closing = new ArrayList<>();
   private ControllerRuntime controller;
+  private StandInServer server;
+  private ControllerOptions options;
 
   @BeforeEach
   void start(@TempDir Path dir) throws Exception {
     cluster = new MockCluster();
     kube = cluster.kube();
-    StandInServer server = StandInServer.start(0);
+    server = StandInServer.start(0);
     closing.add(server);
     Files.writeString(dir.resolve("token"), "t\n");
-    ControllerOptions options =
+    options =
         new ControllerOptions(
             StandInServer.url(server.port(), "/snapshot"),
             StandInServer.url(server.port(), "/policy"),
+            StandInServer.url(server.port(), "/probe"),
             dir.resolve("token"),
             dir.resolve("token"),
             Duration.ofSeconds(30),
@@ -73,13 +76,18 @@ class CacheBackendReconcilerTest {
             "solo",
             ControllerOptions.LeaseTiming.DEFAULT,
             List.of(new InetSocketAddress("127.0.0.1", 0)));
-    controller =
+    controller = startController();
+  }
+
+  private ControllerRuntime startController() throws Exception {
+    ControllerRuntime runtime =
         ControllerRuntime.start(
             cluster.controllerClient(),
             options,
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
             Clock.systemUTC());
-    closing.add(controller);
+    closing.add(runtime);
+    return runtime;
   }
 
   @AfterEach
@@ -154,16 +162,79 @@ class CacheBackendReconcilerTest {
     assertThat(condition("llama", "Progressing").getReason()).isEqualTo("Synced");
     assertThat(condition("llama", "Degraded").getStatus()).isEqualTo("False");
 
+    // Then the functional probe passes.
+    assertThat(awaitCondition("llama", "FunctionalProbeOK", c -> true).getReason())
+        .isEqualTo("ProbeOK");
+    assertThat(condition("llama", "Ready").getStatus()).isEqualTo("True");
+
     // Settled: events about the engine pod reconcile, and write nothing.
     long writes = statusWrites("llama");
-    long reconciles = reconciliations();
     for (int i = 0; i < 3; i++) {
+      long reconciles = reconciliations();
       Pod pod = kube.pods().inNamespace(NS).withName("llama-0").get();
       pod.getMetadata().getAnnotations().put("touched", String.valueOf(i));
       kube.resource(pod).update();
+      await().atMost(10, TimeUnit.SECONDS).until(() -> reconciliations() > reconciles);
     }
-    await().atMost(10, TimeUnit.SECONDS).until(() -> reconciliations() >= reconciles + 3);
     assertThat(statusWrites("llama")).isEqualTo(writes);
+  }
+
+  @Test
+  void theFunctionalProbeGatesReadyAndARestartedControllerDoesNotProbeAgainAtOnce()
+      throws Exception {
+    server.probeRouting = "failed";
+    CacheBackend backend =
+        create(
+            backend(
+                "llama",
+                """
+                lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
+                  l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
+                remoteStorage: {provider: Redis, ownership: Managed}
+                """
+                    .formatted(IMAGE)));
+    await().atMost(10, TimeUnit.SECONDS).until(() -> deployment("llama") != null);
+    rolledOut("llama");
+    create(engine("llama-0", backend, true, "node-1"));
+    // As the poller would: once the backend waits for its first event, not in the middle of its
+    // first writes (the mock API server does not refuse a stale resourceVersion).
+    awaitCondition("llama", "Ready", c -> c.getReason().equals("AwaitingFirstKVEvent"));
+    CacheBackend latest =
+        kube.resources(CacheBackend.class).inNamespace(NS).withName("llama").get();
+    latest.getStatus().indexParticipation = new CacheBackendStatus.IndexParticipation();
+    latest.getStatus().indexParticipation.prefixCount = 1L;
+    latest.getStatus().indexParticipation.lastEventAt = "2026-12-03T08:00:00Z";
+    kube.resource(latest).updateStatus();
+
+    Condition probe =
+        awaitCondition("llama", "FunctionalProbeOK", c -> c.getStatus().equals("False"));
+    assertThat(probe.getReason()).isEqualTo("ProbeRoutingFailed");
+    assertThat(probe.getMessage()).contains("no PREFIX_MATCH");
+    Condition ready = condition("llama", "Ready");
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getMessage()).startsWith("functional probe failed");
+    assertThat(server.probes).hasSize(1);
+    assertThat(server.probes.getFirst())
+        .contains("\"backend\":\"team-a/llama\"")
+        .contains("\"hashScheme\":\"vllm\"")
+        .contains("\"model\":\"functional-self-test\"");
+    assertThat(status("llama").lastFunctionalProbeAt).isNotNull();
+
+    // A restart: the new process reconciles the backend, and the mark in status keeps it from
+    // probing again inside the 30 s window.
+    controller.close();
+    closing.remove(controller);
+    server.probeRouting = "ok";
+    ControllerRuntime restarted = startController();
+    // Its first reconciliation (of every backend, at start), then one more on an engine event.
+    await().atMost(10, TimeUnit.SECONDS).until(() -> reconciliations(restarted) >= 1);
+    long before = reconciliations(restarted);
+    Pod pod = kube.pods().inNamespace(NS).withName("llama-0").get();
+    pod.getMetadata().getAnnotations().put("touched", "after-restart");
+    kube.resource(pod).update();
+    await().atMost(10, TimeUnit.SECONDS).until(() -> reconciliations(restarted) > before);
+    assertThat(server.probes).hasSize(1);
+    assertThat(condition("llama", "Ready").getReason()).isEqualTo("ProbeRoutingFailed");
   }
 
   @Test
@@ -487,6 +558,10 @@ class CacheBackendReconcilerTest {
 
   /** Reconciliations JOSDK has started, from its Micrometer metrics on our /metrics. */
   private long reconciliations() throws Exception {
+    return reconciliations(controller);
+  }
+
+  private static long reconciliations(ControllerRuntime controller) throws Exception {
     String metrics =
         new String(
             java.net

@@ -378,6 +378,7 @@ class ControllerRuntimeTest {
         new ControllerOptions(
             StandInServer.url(serverPort, "/snapshot"),
             StandInServer.url(serverPort, "/policy"),
+            StandInServer.url(serverPort, "/probe"),
             tokens.resolve("controller-token"),
             tokens.resolve("policy-token"),
             FAST,

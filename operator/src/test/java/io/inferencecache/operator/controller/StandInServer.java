@@ -25,6 +25,8 @@ final class StandInServer implements AutoCloseable {
   volatile int policyStatus = 204;
   volatile String policyError = "";
   volatile int snapshots;
+  final List<String> probes = new CopyOnWriteArrayList<>();
+  volatile String probeRouting = "ok";
   private final HttpServer http;
 
   private StandInServer(HttpServer http) {
@@ -36,6 +38,7 @@ final class StandInServer implements AutoCloseable {
         new StandInServer(HttpServer.create(new InetSocketAddress("127.0.0.1", port), 8));
     server.http.createContext("/snapshot", server::snapshot);
     server.http.createContext("/policy", server::policy);
+    server.http.createContext("/probe", server::probe);
     server.http.start();
     return server;
   }
@@ -58,6 +61,27 @@ final class StandInServer implements AutoCloseable {
     policyTokens.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
     int status = policyStatus;
     send(exchange, status, status == 204 ? "" : policyError);
+  }
+
+  /** Answers a probe with every stage ok but {@code routing}, which is {@link #probeRouting}. */
+  private void probe(HttpExchange exchange) throws IOException {
+    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    probes.add(body);
+    String backend =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("backend").asText();
+    String routing = probeRouting;
+    send(
+        exchange,
+        200,
+        "{\"backend\":\""
+            + backend
+            + "\",\"ingest\":\"ok\",\"routing\":\""
+            + routing
+            + "\",\"t2\":\"skipped\""
+            + (routing.equals("failed")
+                ? ",\"errors\":[{\"stage\":\"routing\",\"message\":\"no PREFIX_MATCH\"}]"
+                : "")
+            + "}");
   }
 
   private static void send(HttpExchange exchange, int status, String body) throws IOException {

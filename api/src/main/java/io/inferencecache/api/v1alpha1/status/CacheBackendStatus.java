@@ -22,6 +22,13 @@ public class CacheBackendStatus {
   public @Nullable Long observedGeneration;
   public @Nullable String firstKVEventObservedAt;
   public @Nullable String firstAvailableAt;
+
+  /**
+   * When the functional probe last ran (RFC 3339): the probe's rate limit, kept here so that a
+   * restarted or new leader does not probe every backend again at once.
+   */
+  public @Nullable String lastFunctionalProbeAt;
+
   public @Nullable IndexParticipation indexParticipation;
   public @Nullable List<Condition> conditions;
 
