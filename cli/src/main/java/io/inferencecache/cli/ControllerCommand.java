@@ -95,6 +95,16 @@ public final class ControllerCommand implements Callable<Integer> {
   String pushInterval;
 
   @Option(
+      names = "--health-startup-grace",
+      defaultValue = "60s",
+      description =
+          "How long a problem that waiting may fix (a Redis starting, engines loading, no engine"
+              + " yet) must last before it is reported as Degraded and as an Event; a terminal one"
+              + " (a crash loop, a conflicting object) is reported at once (default:"
+              + " ${DEFAULT-VALUE}).")
+  String healthGrace;
+
+  @Option(
       names = "--controller-token-file",
       defaultValue = "/var/run/secrets/inferencecache.io/controller-token/token",
       description =
@@ -191,6 +201,7 @@ public final class ControllerCommand implements Callable<Integer> {
               policyToken,
               duration("--cacheindex-refresh-interval", refreshInterval),
               duration("--cachepolicy-push-interval", pushInterval),
+              duration("--health-startup-grace", healthGrace),
               leaderElect,
               leaseNamespace != null ? leaseNamespace : podNamespace(),
               leaseName,

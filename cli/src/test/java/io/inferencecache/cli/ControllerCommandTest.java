@@ -21,6 +21,7 @@ class ControllerCommandTest {
             "--server-probe-url",
             "--cacheindex-refresh-interval",
             "--cachepolicy-push-interval",
+            "--health-startup-grace",
             "--leader-elect",
             "--health-probe-bind-address",
             "--metrics-bind-address",

@@ -20,9 +20,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * A CacheBackend's status from what the controller observed, mode by mode: the staged {@code Ready}
  * (the connector covers the engines, then the remote tier where it gates, then a first KV event),
- * {@code Progressing} and {@code Degraded} derived from it, the remote tier's {@code
- * RemoteStorageReady}, and the counts. Only live objects count: a Deployment someone else owns, a
- * Service that is not ours, an engine pod of an older generation never make anything True.
+ * {@code Progressing} derived from it, the remote tier's {@code RemoteStorageReady}, the functional
+ * probe's {@code FunctionalProbeOK}, and the counts ({@code Degraded} is {@link BackendHealth}'s).
+ * Only live objects count: a Deployment someone else owns, a Service that is not ours, an engine
+ * pod of an older generation never make anything True.
  *
  * <p>{@link #apply} edits the reconciler's fields of a status in place and leaves the poller's
  * ({@code indexParticipation}) alone; applied twice to the same observations it changes nothing the
@@ -83,7 +84,7 @@ public final class BackendReadiness {
    */
   public record Applied(@Nullable Duration requeue, boolean probeDue) {}
 
-  private record Gate(Condition ready, Condition degraded, @Nullable Duration requeue) {}
+  private record Gate(Condition ready, @Nullable Duration requeue) {}
 
   private BackendReadiness() {}
 
@@ -158,7 +159,7 @@ public final class BackendReadiness {
       status.conditions =
           StatusConditions.remove(status.conditions, ENGINE_KERNELS_HEALTHY, ENGINE_COMPATIBILITY);
     }
-    readyDegradedProgressing(status, gate, clock);
+    readyAndProgressing(status, gate, clock);
     return gate.requeue();
   }
 
@@ -203,7 +204,6 @@ public final class BackendReadiness {
     status.conditions =
         StatusConditions.remove(
             status.conditions,
-            DEGRADED,
             FUNCTIONAL_PROBE_OK,
             ENGINE_KERNELS_HEALTHY,
             T2_DEGRADED,
@@ -272,21 +272,9 @@ public final class BackendReadiness {
       status.firstAvailableAt = now(clock);
     }
     Gate gate = kvGate(backend, status, base, false, clock);
-    if (rollout.equals("ReplicasUnavailable") && !"True".equals(gate.degraded().getStatus())) {
-      gate =
-          new Gate(
-              gate.ready(),
-              StatusConditions.of(
-                  DEGRADED,
-                  "True",
-                  "ReplicasUnavailable",
-                  "the managed Redis Deployment has rolled out but its pod is not available",
-                  generation),
-              gate.requeue());
-    }
     probeDue[0] = "True".equals(gate.ready().getStatus());
     gate = probeGate(backend, status, gate, seen.probe(), clock);
-    readyDegradedProgressing(status, gate, clock);
+    readyAndProgressing(status, gate, clock);
     String t2 = status.indexParticipation == null ? null : status.indexParticipation.t2HitRate;
     if (t2 == null) {
       status.conditions = StatusConditions.remove(status.conditions, T2_DEGRADED);
@@ -372,7 +360,7 @@ public final class BackendReadiness {
     return StatusConditions.of(READY, "True", "ConnectorReady", connector.getMessage(), generation);
   }
 
-  /** Ready waits for a first KV event once the rest is True; none in the timeout is Degraded. */
+  /** Ready waits for a first KV event once the rest is True; none in the timeout is sticky. */
   private static Gate kvGate(
       CacheBackend backend,
       CacheBackendStatus status,
@@ -380,9 +368,6 @@ public final class BackendReadiness {
       boolean freshWindow,
       Clock clock) {
     Long generation = backend.getMetadata().getGeneration();
-    Condition notDegraded =
-        StatusConditions.of(
-            DEGRADED, "False", "NotDegraded", "no degradation observed", generation);
     String lastEventAt =
         status.indexParticipation == null ? null : status.indexParticipation.lastEventAt;
     if (status.firstKVEventObservedAt == null && lastEventAt != null) {
@@ -391,7 +376,7 @@ public final class BackendReadiness {
     Map<String, String> annotations = backend.getMetadata().getAnnotations();
     boolean enabled = annotations == null || !"false".equals(annotations.get(REQUIRE_KV_EVENTS));
     if (!enabled || !"True".equals(base.getStatus())) {
-      return new Gate(base, notDegraded, null);
+      return new Gate(base, null);
     }
     if (status.firstKVEventObservedAt != null) {
       return new Gate(
@@ -401,7 +386,6 @@ public final class BackendReadiness {
               "KVEventsObserved",
               "first KV event observed at " + status.firstKVEventObservedAt,
               generation),
-          notDegraded,
           null);
     }
     Duration timeout = firstEventTimeout(backend.getSpec());
@@ -418,7 +402,6 @@ public final class BackendReadiness {
               "AwaitingFirstKVEvent",
               "waiting up to observation.firstEventTimeout=" + timeout + " for a first KV event",
               generation),
-          notDegraded,
           timeout.minus(elapsed));
     }
     String message =
@@ -429,9 +412,7 @@ public final class BackendReadiness {
             + REQUIRE_KV_EVENTS
             + "=false to stop gating Ready on events";
     return new Gate(
-        StatusConditions.of(READY, "False", "NoKVEventsObserved", message, generation),
-        StatusConditions.of(DEGRADED, "True", "NoKVEventsObserved", message, generation),
-        null);
+        StatusConditions.of(READY, "False", "NoKVEventsObserved", message, generation), null);
   }
 
   /**
@@ -539,13 +520,11 @@ public final class BackendReadiness {
             probe.getReason(),
             "functional probe failed: " + probe.getMessage(),
             probe.getObservedGeneration()),
-        gate.degraded(),
         gate.requeue());
   }
 
-  private static void readyDegradedProgressing(CacheBackendStatus status, Gate gate, Clock clock) {
+  private static void readyAndProgressing(CacheBackendStatus status, Gate gate, Clock clock) {
     set(status, gate.ready(), clock);
-    set(status, gate.degraded(), clock);
     set(status, progressing(gate.ready()), clock);
   }
 

@@ -151,6 +151,12 @@ public final class RedisWorkload {
 
     Map<String, String> podLabels = new LinkedHashMap<>(selector(backend));
     podLabels.put("inferencecache.io/backend-type", String.valueOf(type(backend)));
+    // Not in the selector: lets the controller's informer find a backend's pods by UID.
+    if (backend.getMetadata().getUid() != null) {
+      podLabels.put(
+          io.inferencecache.operator.engine.NodeLocalServerPod.BACKEND_UID_LABEL,
+          backend.getMetadata().getUid());
+    }
     Deployment deployment =
         new DeploymentBuilder()
             .withNewMetadata()

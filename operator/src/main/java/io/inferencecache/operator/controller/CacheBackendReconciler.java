@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.inferencecache.api.v1alpha1.CacheBackend;
 import io.inferencecache.api.v1alpha1.status.CacheBackendStatus;
+import io.inferencecache.operator.backend.BackendHealth;
 import io.inferencecache.operator.backend.BackendMode;
 import io.inferencecache.operator.backend.BackendReadiness;
 import io.inferencecache.operator.backend.Coverage;
@@ -16,6 +17,9 @@ import io.inferencecache.operator.backend.Owners;
 import io.inferencecache.operator.backend.Pods;
 import io.inferencecache.operator.backend.ProbeOutcome;
 import io.inferencecache.operator.backend.RedisWorkload;
+import io.inferencecache.operator.health.HealthGate;
+import io.inferencecache.operator.health.RootCause;
+import io.inferencecache.operator.status.StatusConditions;
 import io.inferencecache.operator.validation.CacheBackendRules;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -36,6 +40,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,14 +78,27 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
    */
   private final Map<String, Instant> probedAt = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** Each backend's startup grace state (unanchored findings are debounced per backend). */
+  private final Map<String, HealthGate> gates = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final HealthEvents healthEvents;
+  private final Supplier<BackendHealth.ControlPlane> controlPlane;
+  private final Duration grace;
+
   CacheBackendReconciler(
       KubernetesClient client,
       ControlPlaneCache cache,
       StatusWriter status,
       ServerControlClient server,
       MeterRegistry registry,
+      HealthEvents healthEvents,
+      Supplier<BackendHealth.ControlPlane> controlPlane,
+      Duration grace,
       BooleanSupplier leading,
       Clock clock) {
+    this.healthEvents = healthEvents;
+    this.controlPlane = controlPlane;
+    this.grace = grace;
     this.client = client;
     this.cache = cache;
     this.status = status;
@@ -116,11 +134,13 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
     String name = backend.getMetadata().getName();
     BackendMode mode = BackendMode.of(backend);
     List<Pod> matched = matchedEnginePods(backend);
+    List<Pod> owned = new ArrayList<>();
     List<Pod> servers = new ArrayList<>();
-    for (Pod pod : cache.serverPods(backend.getMetadata().getUid())) {
+    for (Pod pod : cache.ownedPods(backend.getMetadata().getUid())) {
       if (Owners.controlledBy(pod, backend)) {
-        servers.add(pod);
+        servers.add(pod); // a NodeLocal server: we create those pods ourselves
       }
+      owned.add(pod); // every pod of ours, Redis included (its owner is the ReplicaSet)
     }
 
     String applyError = null;
@@ -163,22 +183,56 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
     }
     BackendReadiness.Observation observed = seen;
     AtomicReference<@Nullable Duration> requeue = new AtomicReference<>();
+    AtomicReference<@Nullable Duration> healthRecheck = new AtomicReference<>();
+    AtomicReference<Optional<RootCause.Verdict>> verdict = new AtomicReference<>(Optional.empty());
     status.edit(
         backend,
         latest -> {
           CacheBackendStatus s =
               latest.getStatus() == null ? new CacheBackendStatus() : latest.getStatus();
           requeue.set(BackendReadiness.apply(latest, observed, s, clock).requeue());
+          if (mode != BackendMode.UNMANAGED) {
+            HealthPass pass = health(latest, observed, s, owned);
+            verdict.set(pass.verdict());
+            healthRecheck.set(pass.recheck());
+            s.conditions =
+                StatusConditions.set(
+                    s.conditions,
+                    BackendHealth.degraded(verdict.get(), latest.getMetadata().getGeneration()),
+                    clock);
+          }
           latest.setStatus(s);
           return latest;
         });
+    if (mode != BackendMode.UNMANAGED) {
+      healthEvents.report(backend, verdict.get());
+    }
     Duration next = RESYNC;
-    for (Duration d : java.util.Arrays.asList(requeue.get(), recheck, probeRecheck)) {
+    for (Duration d :
+        java.util.Arrays.asList(requeue.get(), recheck, probeRecheck, healthRecheck.get())) {
       if (d != null) {
         next = min(next, d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d);
       }
     }
     return UpdateControl.<CacheBackend>noUpdate().rescheduleAfter(next);
+  }
+
+  /** A health pass: the one root cause reported, if any, and when to pass again for the grace. */
+  private record HealthPass(Optional<RootCause.Verdict> verdict, @Nullable Duration recheck) {}
+
+  /** The one root cause this pass reports for {@code backend}, if any. */
+  private HealthPass health(
+      CacheBackend backend,
+      BackendReadiness.Observation seen,
+      CacheBackendStatus derived,
+      List<Pod> owned) {
+    String id = backend.getMetadata().getNamespace() + "/" + backend.getMetadata().getName();
+    HealthGate gate = gates.computeIfAbsent(id, k -> new HealthGate(clock, grace, Map.of()));
+    var verdict =
+        RootCause.of(
+            gate.pass(BackendHealth.findings(backend, seen, derived, owned, controlPlane.get())));
+    Instant due = gate.nextDue();
+    return new HealthPass(verdict, due == null ? null : Duration.between(clock.instant(), due));
   }
 
   /**
@@ -271,6 +325,12 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
 
   /** Forgets the probe marks of backends that are gone (no Cleaner, so no delete callback). */
   private void forgetDeleted() {
+    gates
+        .keySet()
+        .removeIf(id -> {
+          int slash = id.indexOf('/');
+          return cache.backend(id.substring(0, slash), id.substring(slash + 1)).isEmpty();
+        });
     probedAt
         .keySet()
         .removeIf(id -> {
@@ -358,7 +418,15 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
       CacheBackend backend, T desired, Optional<T> cached, BiConsumer<T, T> spec) {
     T live = cached.orElse(null);
     if (live == null) {
-      return client.resource(desired).create();
+      try {
+        return client.resource(desired).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+          // Not in our cache (which sees only objects with our labels): someone else's.
+          throw new ConflictException(notOurs(desired));
+        }
+        throw e;
+      }
     }
     requireControlled(backend, live);
     if (sameHash(live, desired)) {
@@ -439,15 +507,18 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
 
   private static void requireControlled(CacheBackend backend, HasMetadata live) {
     if (!Owners.controlledBy(live, backend)) {
-      throw new ConflictException(
-          live.getKind()
-              + " "
-              + live.getMetadata().getNamespace()
-              + "/"
-              + live.getMetadata().getName()
-              + " exists and is not controlled by this CacheBackend: delete or rename it, the"
-              + " controller never adopts or changes another owner's object");
+      throw new ConflictException(notOurs(live));
     }
+  }
+
+  private static String notOurs(HasMetadata object) {
+    return object.getKind()
+        + " "
+        + object.getMetadata().getNamespace()
+        + "/"
+        + object.getMetadata().getName()
+        + " exists and is not controlled by this CacheBackend: delete or rename it, the"
+        + " controller never adopts or changes another owner's object";
   }
 
   private static boolean sameHash(HasMetadata live, HasMetadata desired) {

@@ -14,6 +14,7 @@ import io.inferencecache.api.v1alpha1.status.CacheIndexStatus;
 import io.inferencecache.api.v1alpha1.status.CacheTenantStatus;
 import io.inferencecache.operator.cacheindex.CacheIndexProjection;
 import io.inferencecache.operator.cacheindex.IndexParticipation;
+import io.inferencecache.operator.health.Failing;
 import io.inferencecache.operator.policy.PolicySnapshot;
 import io.inferencecache.operator.status.StatusConditions;
 import io.micrometer.core.instrument.Counter;
@@ -59,6 +60,8 @@ public final class CacheIndexPoller implements AutoCloseable {
   private final ScheduledExecutorService worker;
   private final Counter scrapedOk;
   private final Counter scrapeFailed;
+  private final Failing failing = new Failing();
+  private volatile java.util.function.Consumer<CacheIndex> afterTick = index -> {};
   private @Nullable ScheduledFuture<?> periodic;
   private volatile @Nullable String lastFailure;
 
@@ -118,6 +121,11 @@ public final class CacheIndexPoller implements AutoCloseable {
     }
   }
 
+  /** Since when the snapshot scrape has been failing, or null while it succeeds. */
+  Failing.@Nullable Since failing() {
+    return failing.current();
+  }
+
   /** One tick: ensure, scrape, project. */
   void poll() {
     CacheIndex index = ensureCacheIndex();
@@ -129,8 +137,11 @@ public final class CacheIndexPoller implements AutoCloseable {
             "snapshot_scrape_failed url={} message={}", server.snapshotUrl(), failed.message());
       }
       lastFailure = failed.message();
+      failing.failed(clock.instant(), failed.message());
+      reportClusterHealth(index);
       return;
     }
+    failing.succeeded();
     scrapedOk.increment();
     lastFailure = null;
     JsonNode snapshot = ((ServerControlClient.Ok) outcome).body();
@@ -139,6 +150,18 @@ public final class CacheIndexPoller implements AutoCloseable {
       projectCacheIndex(index, snapshot);
     }
     projectTenants(snapshot);
+    reportClusterHealth(index);
+  }
+
+  /** Runs {@code listener} after every tick with the CacheIndex (cluster-level health). */
+  void afterTick(java.util.function.Consumer<CacheIndex> listener) {
+    this.afterTick = listener;
+  }
+
+  private void reportClusterHealth(@Nullable CacheIndex index) {
+    if (index != null) {
+      afterTick.accept(index);
+    }
   }
 
   private @Nullable CacheIndex ensureCacheIndex() {

@@ -26,10 +26,10 @@ import java.util.function.Consumer;
  * The controller's one read view of the cluster: shared fabric8 informers over CacheBackends,
  * CachePolicies, CacheTenants and engine pods (those labelled {@value #CACHE_DOMAIN}, never all
  * pods), with field indexes on the pods: by cache domain, by the backend that wired them, by node;
- * and over what the controller runs for CacheBackends (managed Redis Deployments and Services,
- * NodeLocal server pods), selected by our labels. Every flow reads here; nothing on a reconcile or
- * poll path lists the API server. Objects handed out are the informers' own: read them, copy before
- * changing.
+ * and over what the controller runs for CacheBackends (managed Redis Deployments, Services and
+ * pods, NodeLocal server pods), selected by our {@code app.kubernetes.io/managed-by} label. Every
+ * flow reads here; nothing on a reconcile or poll path lists the API server. Objects handed out are
+ * the informers' own: read them, copy before changing.
  */
 public final class ControlPlaneCache implements AutoCloseable {
 
@@ -48,7 +48,7 @@ public final class ControlPlaneCache implements AutoCloseable {
   /** Pod index: the node the pod is scheduled on. */
   public static final String PODS_BY_NODE = "byNode";
 
-  /** NodeLocal server pod index: the UID of the backend that runs them. */
+  /** Index of the pods we run (Redis, NodeLocal servers): the UID of their backend. */
   static final String SERVERS_BY_BACKEND_UID = "byBackendUid";
 
   private final SharedIndexInformer<CacheBackend> backends;
@@ -95,7 +95,7 @@ public final class ControlPlaneCache implements AutoCloseable {
         client
             .pods()
             .inAnyNamespace()
-            .withLabel(NodeLocalServerPod.SERVER_LABEL, "true")
+            .withLabel("app.kubernetes.io/managed-by", Owners.MANAGED_BY)
             .runnableInformer(0);
     servers.addIndexers(
         Map.of(SERVERS_BY_BACKEND_UID, pod -> label(pod, NodeLocalServerPod.BACKEND_UID_LABEL)));
@@ -198,8 +198,8 @@ public final class ControlPlaneCache implements AutoCloseable {
         services.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)));
   }
 
-  /** The NodeLocal server pods labelled with a backend's UID. */
-  public List<Pod> serverPods(String backendUid) {
+  /** The pods a backend runs (its Redis, its NodeLocal servers), by the UID label they carry. */
+  public List<Pod> ownedPods(String backendUid) {
     return servers.getIndexer().byIndex(SERVERS_BY_BACKEND_UID, backendUid);
   }
 

@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  *     inferencecache.io/policy})
  * @param refreshInterval CacheIndex poll interval
  * @param pushInterval policy re-push interval
+ * @param healthGrace how long a transient problem (one that waiting may fix) must last before it is
+ *     reported as Degraded and as an Event; terminal ones are reported at once
  * @param leaderElect whether to elect a leader on a Lease (else this process leads at once)
  * @param leaseNamespace the Lease's namespace
  * @param leaseName the Lease's name
@@ -38,12 +40,16 @@ public record ControllerOptions(
     Path policyToken,
     Duration refreshInterval,
     Duration pushInterval,
+    Duration healthGrace,
     boolean leaderElect,
     String leaseNamespace,
     String leaseName,
     String identity,
     LeaseTiming lease,
     List<InetSocketAddress> listeners) {
+
+  /** The startup grace of health reporting. */
+  public static final Duration DEFAULT_HEALTH_GRACE = Duration.ofSeconds(60);
 
   /** Upstream's lease name. */
   public static final String DEFAULT_LEASE = "inference-cache-controller-leader-lock";
@@ -75,6 +81,10 @@ public record ControllerOptions(
     listeners = List.copyOf(listeners);
     if (listeners.isEmpty()) {
       throw new IllegalArgumentException("the controller needs an address for its probes");
+    }
+    if (healthGrace.isNegative()) {
+      throw new IllegalArgumentException(
+          "the health grace must not be negative, got " + healthGrace);
     }
     for (Duration d : new Duration[] {refreshInterval, pushInterval}) {
       if (d.isNegative() || d.isZero()) {

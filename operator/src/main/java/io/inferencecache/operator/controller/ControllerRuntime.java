@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.inferencecache.operator.backend.BackendHealth;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.Gauge;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,8 +113,24 @@ public final class ControllerRuntime implements AutoCloseable {
       }
     }
     AtomicBoolean leading = new AtomicBoolean();
+    HealthEvents healthEvents = new HealthEvents(client, options.identity(), clock, registry);
+    Supplier<BackendHealth.ControlPlane> controlPlane =
+        () -> new BackendHealth.ControlPlane(poller.failing(), policy.failing());
+    ClusterHealth cluster =
+        new ClusterHealth(healthEvents, controlPlane, options.healthGrace(), clock);
+    poller.afterTick(cluster::report);
     CacheBackendReconciler backends =
-        new CacheBackendReconciler(client, cache, status, server, registry, leading::get, clock);
+        new CacheBackendReconciler(
+            client,
+            cache,
+            status,
+            server,
+            registry,
+            healthEvents,
+            controlPlane,
+            options.healthGrace(),
+            leading::get,
+            clock);
     Operator operator = backendOperator(client, registry, backends);
     ControllerRuntime runtime =
         new ControllerRuntime(

@@ -8,6 +8,7 @@ import io.inferencecache.api.v1alpha1.CacheTenant;
 import io.inferencecache.api.v1alpha1.spec.CacheTenantSpec;
 import io.inferencecache.api.v1alpha1.status.CacheTenantStatus;
 import io.inferencecache.api.v1alpha1.status.Conditions;
+import io.inferencecache.operator.health.Failing;
 import io.inferencecache.operator.policy.PolicySnapshot;
 import io.inferencecache.operator.status.StatusConditions;
 import io.micrometer.core.instrument.Counter;
@@ -66,6 +67,7 @@ public final class PolicyPropagation implements AutoCloseable {
   private final Counter pushedOk;
   private final Counter pushedRefused;
   private final Counter pushedUnreachable;
+  private final Failing failing = new Failing();
 
   private boolean running;
   private boolean pending;
@@ -151,6 +153,7 @@ public final class PolicyPropagation implements AutoCloseable {
     String digest = digest(document);
     switch (outcome) {
       case ServerControlClient.Ok ok -> {
+        failing.succeeded();
         pushedOk.increment();
         synchronized (this) {
           backoff = FIRST_RETRY;
@@ -162,6 +165,7 @@ public final class PolicyPropagation implements AutoCloseable {
             digest);
       }
       case ServerControlClient.Failed failed -> {
+        failing.failed(clock.instant(), failed.message());
         (failed.refused() ? pushedRefused : pushedUnreachable).increment();
         LOG.warn(
             "policy_push_failed url={} status={} message={}",
@@ -172,6 +176,11 @@ public final class PolicyPropagation implements AutoCloseable {
       }
     }
     report(policies, tenants, outcome, digest);
+  }
+
+  /** Since when pushes have been failing, or null while they succeed. */
+  Failing.@Nullable Since failing() {
+    return failing.current();
   }
 
   private synchronized void scheduleRetry() {

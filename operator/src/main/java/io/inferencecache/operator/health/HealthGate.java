@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps the legitimately slow start of things (a Redis pulling its image, engines loading weights)
@@ -25,6 +26,7 @@ public final class HealthGate {
   private final Duration grace;
   private final Map<HealthReason, Duration> overrides;
   private final Map<String, Instant> firstSeen = new HashMap<>();
+  private @Nullable Instant nextDue;
 
   public HealthGate(InstantSource clock, Duration grace, Map<HealthReason, Duration> overrides) {
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -36,6 +38,7 @@ public final class HealthGate {
   /** The findings of one pass that are to be reported; remembers the unanchored ones. */
   public synchronized List<Finding> pass(List<Finding> findings) {
     Instant now = clock.instant();
+    nextDue = null;
     List<Finding> reported = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (Finding f : findings) {
@@ -44,18 +47,25 @@ public final class HealthGate {
       seen.add(key);
       if (f.terminal()) {
         reported.add(f);
-      } else if (f.anchor() != null) {
-        if (!now.isBefore(f.anchor().plus(wait))) {
-          reported.add(f);
-        }
       } else {
-        Instant first = firstSeen.computeIfAbsent(key, k -> now);
-        if (!now.isBefore(first.plus(wait))) {
+        Instant since = f.anchor() != null ? f.anchor() : firstSeen.computeIfAbsent(key, k -> now);
+        Instant due = since.plus(wait);
+        if (!now.isBefore(due)) {
           reported.add(f);
+        } else if (nextDue == null || due.isBefore(nextDue)) {
+          nextDue = due;
         }
       }
     }
     firstSeen.keySet().retainAll(seen);
     return reported;
+  }
+
+  /**
+   * When the earliest finding the last pass held back comes out of its grace, or null: the caller
+   * passes again then, so a problem is reported when its grace ends, not at the next event.
+   */
+  public synchronized @Nullable Instant nextDue() {
+    return nextDue;
   }
 }

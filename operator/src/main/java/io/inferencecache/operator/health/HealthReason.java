@@ -21,7 +21,7 @@ public enum HealthReason {
   // engine
   NO_ENGINES_MATCH_SELECTOR(Layer.ENGINE, 70, false),
   STALE_INJECTION_GENERATION(Layer.ENGINE, 80, false),
-  NO_KV_EVENTS(Layer.ENGINE, 90, false),
+  NO_KV_EVENTS_OBSERVED(Layer.ENGINE, 90, false),
   EVENTS_STALLED(Layer.ENGINE, 100, false),
   HIT_RATE_COLLAPSED(Layer.ENGINE, 110, false);
 
@@ -59,14 +59,19 @@ public enum HealthReason {
     return switch (this) {
       // Everything below is read from the server: unknowable while it is unreachable.
       case SERVER_UNREACHABLE ->
-          EnumSet.of(POLICY_PUSH_FAILING, NO_KV_EVENTS, EVENTS_STALLED, HIT_RATE_COLLAPSED);
+          EnumSet.of(
+              POLICY_PUSH_FAILING, NO_KV_EVENTS_OBSERVED, EVENTS_STALLED, HIT_RATE_COLLAPSED);
       // A crash-looping backend pod is why its Redis or LMCache server is not ready.
       case BACKEND_CRASH_LOOPING -> EnumSet.of(REDIS_NOT_READY, LMCACHE_SERVER_NOT_READY);
       // Without engines there is no injection, event or hit rate to judge.
       case NO_ENGINES_MATCH_SELECTOR ->
-          EnumSet.of(STALE_INJECTION_GENERATION, NO_KV_EVENTS, EVENTS_STALLED, HIT_RATE_COLLAPSED);
+          EnumSet.of(
+              STALE_INJECTION_GENERATION,
+              NO_KV_EVENTS_OBSERVED,
+              EVENTS_STALLED,
+              HIT_RATE_COLLAPSED);
       // No event ever: "stalled" and "hit rate" have nothing to measure yet.
-      case NO_KV_EVENTS -> EnumSet.of(EVENTS_STALLED, HIT_RATE_COLLAPSED);
+      case NO_KV_EVENTS_OBSERVED -> EnumSet.of(EVENTS_STALLED, HIT_RATE_COLLAPSED);
       default -> EnumSet.noneOf(HealthReason.class);
     };
   }

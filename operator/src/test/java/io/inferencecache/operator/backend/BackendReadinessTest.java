@@ -100,20 +100,20 @@ class BackendReadinessTest {
                 .requeue())
         .isEqualTo(Duration.ofMinutes(1));
 
-    // Past the timeout: Degraded, and sticky.
+    // Past the timeout: NoKVEventsObserved (Degraded is the health verdict's), and sticky.
     BackendReadiness.apply(b, managed(b, wired(b), rolledOut(1)), s, at(T0.plusSeconds(301)));
     assertThat(cond(s, "Ready").getReason()).isEqualTo("NoKVEventsObserved");
-    assertThat(cond(s, "Degraded").getStatus()).isEqualTo("True");
-    assertThat(cond(s, "Degraded").getMessage())
-        .contains("inferencecache.io/require-kv-events=false");
+    assertThat(cond(s, "Ready").getMessage()).contains("inferencecache.io/require-kv-events=false");
+    assertThat(cond(s, "Degraded")).isNull();
+    BackendReadiness.apply(b, managed(b, wired(b), rolledOut(1)), s, at(T0.plusSeconds(302)));
+    assertThat(cond(s, "Ready").getReason()).isEqualTo("NoKVEventsObserved");
 
-    // The poller saw an event: latched, Ready, not Degraded.
+    // The poller saw an event: latched, Ready.
     s.indexParticipation = new CacheBackendStatus.IndexParticipation();
     s.indexParticipation.prefixCount = 3L;
     s.indexParticipation.lastEventAt = "2026-12-03T09:06:00Z";
     BackendReadiness.apply(b, managed(b, wired(b), rolledOut(1)), s, at(T0.plusSeconds(400)));
     assertThat(cond(s, "Ready").getReason()).isEqualTo("KVEventsObserved");
-    assertThat(cond(s, "Degraded").getStatus()).isEqualTo("False");
     assertThat(cond(s, "Progressing").getReason()).isEqualTo("Synced");
     assertThat(s.firstKVEventObservedAt).isEqualTo("2026-12-03T09:06:00Z");
   }
@@ -135,7 +135,6 @@ class BackendReadinessTest {
     BackendReadiness.apply(open, managed(open, wired(open), rolledOut(0)), s, at(T0));
     assertThat(cond(s, "RemoteStorageReady").getReason()).isEqualTo("RemoteStorageUnavailable");
     assertThat(cond(s, "Ready").getReason()).isEqualTo("AwaitingFirstKVEvent");
-    assertThat(cond(s, "Degraded").getReason()).isEqualTo("ReplicasUnavailable");
 
     CacheBackend closed = backend(MANAGED + "\nintegration: {failOpen: false}");
     CacheBackendStatus c = new CacheBackendStatus();

@@ -11,9 +11,11 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.inferencecache.api.v1alpha1.CacheBackend;
 import io.inferencecache.api.v1alpha1.status.CacheBackendStatus;
+import io.inferencecache.operator.backend.Fixtures;
 import io.inferencecache.operator.engine.EngineConfigGenerator;
 import io.inferencecache.operator.engine.NodeLocalServerPod;
 import io.inferencecache.operator.status.StatusConditions;
@@ -70,6 +72,7 @@ class CacheBackendReconcilerTest {
             dir.resolve("token"),
             Duration.ofSeconds(30),
             Duration.ofSeconds(30),
+            ControllerOptions.DEFAULT_HEALTH_GRACE,
             false,
             "inference-cache-system",
             ControllerOptions.DEFAULT_LEASE,
@@ -80,6 +83,33 @@ class CacheBackendReconcilerTest {
   }
 
   private ControllerRuntime startController() throws Exception {
+    return startController(options);
+  }
+
+  /** Replaces the running controller by one with {@code grace} as its health startup grace. */
+  private void restartWithGrace(Duration grace) throws Exception {
+    controller.close();
+    closing.remove(controller);
+    options =
+        new ControllerOptions(
+            options.snapshotUrl(),
+            options.policyUrl(),
+            options.probeUrl(),
+            options.controllerToken(),
+            options.policyToken(),
+            options.refreshInterval(),
+            options.pushInterval(),
+            grace,
+            options.leaderElect(),
+            options.leaseNamespace(),
+            options.leaseName(),
+            options.identity(),
+            options.lease(),
+            options.listeners());
+    controller = startController(options);
+  }
+
+  private ControllerRuntime startController(ControllerOptions options) throws Exception {
     ControllerRuntime runtime =
         ControllerRuntime.start(
             cluster.controllerClient(),
@@ -337,7 +367,8 @@ class CacheBackendReconcilerTest {
     Condition bad = awaitCondition("bad", "RemoteStorageReady", c -> c.getStatus().equals("False"));
     assertThat(bad.getReason()).isEqualTo("ExternalEndpointInvalid");
     assertThat(status("bad").remoteStorage.endpoint).isNull();
-    assertThat(condition("good", "Degraded")).isNull(); // External has no KV gate
+    assertThat(condition("good", "Degraded").getReason()).isEqualTo("NotDegraded");
+    assertThat(condition("good", "Ready").getReason()).isNotEqualTo("AwaitingFirstKVEvent");
     assertThat(kube.apps().deployments().inNamespace(NS).list().getItems()).isEmpty();
   }
 
@@ -433,7 +464,153 @@ class CacheBackendReconcilerTest {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Health
+
+  @Test
+  void aTransientStateInsideTheGraceReportsNothing() throws Exception {
+    create(backend("llama", Fixtures.POD_LOCAL_SPEC)); // no engine pod yet: waiting may fix that
+    awaitCondition("llama", "Ready", c -> c.getReason().equals("NoEnginePods"));
+    Condition degraded = awaitCondition("llama", "Degraded", c -> true);
+    assertThat(degraded.getStatus()).isEqualTo("False");
+    assertThat(events()).isEmpty();
+  }
+
+  @Test
+  void aTerminalFailureIsReportedAtOnceAsDegradedAndAnEvent() throws Exception {
+    kube.resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("llama")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .addNewPort()
+                .withPort(1234)
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+    CacheBackend backend =
+        create(
+            backend(
+                "llama",
+                Fixtures.POD_LOCAL_SPEC
+                    + "remoteStorage: {provider: Redis, ownership: Managed}\n"));
+    Condition degraded = awaitCondition("llama", "Degraded", c -> c.getStatus().equals("True"));
+    assertThat(degraded.getReason()).isEqualTo("ConfigGenerationFailed");
+    assertThat(degraded.getMessage()).contains("Service team-a/llama");
+    Event event =
+        await()
+            .atMost(10, TimeUnit.SECONDS)
+            .until(
+                () ->
+                    kube.events()
+                        .v1()
+                        .events()
+                        .inNamespace(NS)
+                        .withName("llama.cachebackend.configgenerationfailed")
+                        .get(),
+                e -> e != null);
+    assertThat(event.getType()).isEqualTo("Warning");
+    assertThat(event.getEventTime()).isNotNull();
+    assertThat(event.getReportingController()).isEqualTo("inferencecache.io/controller");
+    assertThat(event.getRegarding().getUid()).isEqualTo(backend.getMetadata().getUid());
+    assertThat(event.getNote()).contains("not controlled by this CacheBackend");
+  }
+
+  @Test
+  void aRootCauseSuppressesItsSymptomsOnce() throws Exception {
+    // Redis not ready waits out 3 s of grace; the crash loop, terminal, is reported at once.
+    restartWithGrace(Duration.ofSeconds(3));
+    CacheBackend backend =
+        create(
+            backend(
+                "llama",
+                Fixtures.POD_LOCAL_SPEC
+                    + "remoteStorage: {provider: Redis, ownership: Managed}\n"));
+    await().atMost(10, TimeUnit.SECONDS).until(() -> deployment("llama") != null);
+    kube.resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("llama-5d8f-abcde")
+                .withNamespace(NS)
+                .withLabels(
+                    Map.of(
+                        "app.kubernetes.io/managed-by",
+                        "inference-cache-controller",
+                        NodeLocalServerPod.BACKEND_UID_LABEL,
+                        backend.getMetadata().getUid()))
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("redis-l2")
+                .withImage("redis")
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .addNewContainerStatus()
+                .withName("redis-l2")
+                .withRestartCount(4)
+                .withNewState()
+                .withNewWaiting()
+                .withReason("CrashLoopBackOff")
+                .endWaiting()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build())
+        .create();
+    // The Deployment rolled out, but its pod crash-loops: Redis is not ready because of it.
+    Deployment d = deployment("llama");
+    d.setStatus(
+        new DeploymentStatusBuilder()
+            .withObservedGeneration(d.getMetadata().getGeneration())
+            .withUpdatedReplicas(1)
+            .withAvailableReplicas(0)
+            .build());
+    kube.resource(d).updateStatus();
+    Condition degraded =
+        awaitCondition(
+            "llama", "Degraded", c -> c.getMessage().contains("suppressing downstream reasons"));
+    assertThat(degraded.getReason()).isEqualTo("BackendCrashLooping");
+    assertThat(degraded.getMessage())
+        .contains("llama-5d8f-abcde is crash-looping")
+        .contains("suppressing downstream reasons: RedisNotReady");
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> events().contains("llama.cachebackend.backendcrashlooping"));
+    assertThat(events()).doesNotContain("llama.cachebackend.redisnotready");
+  }
+
+  @Test
+  void theServerDownIsReportedOnTheClusterScopedCacheIndexWithAnEventTime() throws Exception {
+    server.close();
+    restartWithGrace(Duration.ZERO);
+    Event event =
+        await()
+            .atMost(10, TimeUnit.SECONDS)
+            .until(
+                () ->
+                    kube.events()
+                        .v1()
+                        .events()
+                        .inNamespace("default")
+                        .withName("cluster-default.cacheindex.serverunreachable")
+                        .get(),
+                e -> e != null);
+    assertThat(event.getEventTime()).isNotNull();
+    assertThat(event.getRegarding().getKind()).isEqualTo("CacheIndex");
+    assertThat(event.getNote()).contains("cannot read the server's snapshot");
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Rig
+
+  private List<String> events() {
+    return kube.events().v1().events().inNamespace(NS).list().getItems().stream()
+        .map(e -> e.getMetadata().getName())
+        .toList();
+  }
 
   private CacheBackend create(CacheBackend backend) {
     return kube.resource(backend).create();

@@ -383,6 +383,7 @@ class ControllerRuntimeTest {
             tokens.resolve("policy-token"),
             FAST,
             Duration.ofSeconds(30),
+            ControllerOptions.DEFAULT_HEALTH_GRACE,
             elect,
             "inference-cache-system",
             ControllerOptions.DEFAULT_LEASE,

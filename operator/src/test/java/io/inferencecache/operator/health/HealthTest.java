@@ -36,7 +36,8 @@ class HealthTest {
             .isGreaterThanOrEqualTo(reason.layer().ordinal());
       }
     }
-    assertThat(HealthReason.NO_KV_EVENTS.conditionReason()).isEqualTo("NoKVEvents");
+    assertThat(HealthReason.NO_KV_EVENTS_OBSERVED.conditionReason())
+        .isEqualTo("NoKVEventsObserved");
     assertThat(HealthReason.LMCACHE_SERVER_NOT_READY.conditionReason())
         .isEqualTo("LMCacheServerNotReady");
   }
@@ -68,13 +69,18 @@ class HealthTest {
     assertThat(gate.pass(List.of(young, old, crash, redis)))
         .as("young withheld; the override keeps Redis waiting 5 minutes")
         .containsExactly(old, crash);
+    assertThat(gate.nextDue())
+        .as("the young finding comes out of its grace first, in 30 s")
+        .isEqualTo(now.get().plusSeconds(30));
 
-    Finding unanchored = Finding.of(HealthReason.NO_KV_EVENTS, "a/cb", "no event yet", null);
+    Finding unanchored =
+        Finding.of(HealthReason.NO_KV_EVENTS_OBSERVED, "a/cb", "no event yet", null);
     assertThat(gate.pass(List.of(unanchored))).isEmpty();
     advance(Duration.ofSeconds(59));
     assertThat(gate.pass(List.of(unanchored))).isEmpty();
     advance(Duration.ofSeconds(1));
     assertThat(gate.pass(List.of(unanchored))).containsExactly(unanchored);
+    assertThat(gate.nextDue()).as("nothing held back").isNull();
     assertThat(gate.pass(List.of())).isEmpty();
     assertThat(gate.pass(List.of(unanchored))).as("a recurrence is debounced afresh").isEmpty();
   }
@@ -86,7 +92,7 @@ class HealthTest {
         RootCause.of(
                 List.of(
                     Finding.of(HealthReason.HIT_RATE_COLLAPSED, "a/cb", "hit rate 2%", t),
-                    Finding.of(HealthReason.NO_KV_EVENTS, "a/cb", "no KV event in 10m", t),
+                    Finding.of(HealthReason.NO_KV_EVENTS_OBSERVED, "a/cb", "no KV event in 10m", t),
                     Finding.of(
                         HealthReason.SERVER_UNREACHABLE, "a/cb", "server a/ic unreachable", t),
                     Finding.of(
@@ -95,7 +101,7 @@ class HealthTest {
     assertThat(verdict.reason()).isEqualTo(HealthReason.SERVER_UNREACHABLE);
     assertThat(verdict.message())
         .isEqualTo(
-            "server a/ic unreachable (suppressing downstream reasons: NoKVEvents, HitRateCollapsed)");
+            "server a/ic unreachable (suppressing downstream reasons: NoKVEventsObserved, HitRateCollapsed)");
     assertThat(
             RootCause.of(List.of(Finding.of(HealthReason.REDIS_NOT_READY, "a/cb", "redis", t)))
                 .orElseThrow()
