@@ -60,6 +60,7 @@ public final class ControlPlaneCache implements AutoCloseable {
   private final SharedIndexInformer<Pod> servers;
   private final List<SharedIndexInformer<?>> informers;
   private final List<Consumer<HasMetadata>> workloadListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<HasMetadata>> backendListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> policyListeners = new CopyOnWriteArrayList<>();
 
   private ControlPlaneCache(KubernetesClient client) {
@@ -105,6 +106,7 @@ public final class ControlPlaneCache implements AutoCloseable {
     deployments.addEventHandler(cast(workloadChange));
     services.addEventHandler(cast(workloadChange));
     servers.addEventHandler(cast(workloadChange));
+    backends.addEventHandler(cast(new EveryChange(this::backendChanged)));
     ResourceEventHandler<HasMetadata> policyChange = new AnyChange(this::policyChanged);
     policies.addEventHandler(cast(policyChange));
     tenants.addEventHandler(cast(policyChange));
@@ -201,6 +203,17 @@ public final class ControlPlaneCache implements AutoCloseable {
   /** The pods a backend runs (its Redis, its NodeLocal servers), by the UID label they carry. */
   public List<Pod> ownedPods(String backendUid) {
     return servers.getIndexer().byIndex(SERVERS_BY_BACKEND_UID, backendUid);
+  }
+
+  /** Runs {@code listener} on every add, update (status included) or delete of a CacheBackend. */
+  public void onBackendChange(Consumer<HasMetadata> listener) {
+    backendListeners.add(listener);
+  }
+
+  private void backendChanged(HasMetadata object) {
+    for (Consumer<HasMetadata> listener : backendListeners) {
+      listener.accept(object);
+    }
   }
 
   private void workloadChanged(HasMetadata object) {

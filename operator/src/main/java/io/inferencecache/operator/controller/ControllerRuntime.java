@@ -49,6 +49,7 @@ public final class ControllerRuntime implements AutoCloseable {
   private final StatusWriter status;
   private final Operator operator;
   private final CacheBackendReconciler backends;
+  private final WaitRegistry waits;
   private final PrometheusMeterRegistry registry;
   private final List<HttpServer> probes;
   private final AtomicBoolean leading;
@@ -73,6 +74,7 @@ public final class ControllerRuntime implements AutoCloseable {
     this.status = status;
     this.operator = operator;
     this.backends = backends;
+    this.waits = new WaitRegistry(cache, Duration.ofSeconds(2));
     this.leading = leading;
     this.registry = registry;
     this.probes = probes;
@@ -243,6 +245,11 @@ public final class ControllerRuntime implements AutoCloseable {
     return status;
   }
 
+  /** Waits on the shared cache: a backend Ready, a config rolled out to its engine pods. */
+  public WaitRegistry waits() {
+    return waits;
+  }
+
   /**
    * Where {@code /healthz}, {@code /readyz} and {@code /metrics} are served (the first listener).
    */
@@ -311,6 +318,7 @@ public final class ControllerRuntime implements AutoCloseable {
     policy.close();
     poller.close();
     operator.stop();
+    waits.close();
     cache.close();
     probes.forEach(p -> p.stop(0));
   }

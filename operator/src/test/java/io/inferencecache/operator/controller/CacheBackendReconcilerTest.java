@@ -192,10 +192,15 @@ class CacheBackendReconcilerTest {
     assertThat(condition("llama", "Progressing").getReason()).isEqualTo("Synced");
     assertThat(condition("llama", "Degraded").getStatus()).isEqualTo("False");
 
+    // A caller waiting for the backend (the wait registry on the shared cache) is released.
+    WaitRegistry.WaitTask waitForReady = controller.waits().backendReady(NS, "llama");
+
     // Then the functional probe passes.
     assertThat(awaitCondition("llama", "FunctionalProbeOK", c -> true).getReason())
         .isEqualTo("ProbeOK");
     assertThat(condition("llama", "Ready").getStatus()).isEqualTo("True");
+    assertThat(waitForReady.result()).succeedsWithin(Duration.ofSeconds(5));
+    waitForReady.close();
 
     // Settled: events about the engine pod reconcile, and write nothing.
     long writes = statusWrites("llama");
