@@ -139,6 +139,12 @@ public final class BackendHealth {
                   : status.engineSelectorMessage,
               time(backend.getMetadata().getCreationTimestamp())));
     }
+    Condition compatibility =
+        StatusConditions.find(status.conditions, BackendReadiness.ENGINE_COMPATIBILITY);
+    if (compatibility != null && "False".equals(compatibility.getStatus())) {
+      findings.add(
+          Finding.of(HealthReason.ENGINE_CRASH_LOOPING, subject, compatibility.getMessage(), null));
+    }
     Condition ready = StatusConditions.find(status.conditions, BackendReadiness.READY);
     if (ready != null && "NoKVEventsObserved".equals(ready.getReason())) {
       // Its own timeout (observation.firstEventTimeout) was the grace: at once.

@@ -151,6 +151,9 @@ public final class BackendReadiness {
       status.firstAvailableAt = now(clock);
     }
     Gate gate = kvGate(backend, status, base, fromServerMode, clock);
+    if (!eventsOnly) {
+      gate = engineGate(backend, status, gate, seen.matched(), clock);
+    }
     status.remoteStorage = null;
     status.conditions =
         StatusConditions.remove(
@@ -274,6 +277,7 @@ public final class BackendReadiness {
     Gate gate = kvGate(backend, status, base, false, clock);
     probeDue[0] = "True".equals(gate.ready().getStatus());
     gate = probeGate(backend, status, gate, seen.probe(), clock);
+    gate = engineGate(backend, status, gate, seen.matched(), clock);
     readyAndProgressing(status, gate, clock);
     String t2 = status.indexParticipation == null ? null : status.indexParticipation.t2HitRate;
     if (t2 == null) {
@@ -474,6 +478,38 @@ public final class BackendReadiness {
         return "False".equals(verdict.getStatus()) ? downgrade(gate, verdict) : gate;
       }
     }
+  }
+
+  /**
+   * The engines' own verdicts: {@code EngineKernelsHealthy} (a kernel that fails to load in a pod
+   * admitted in strict mode makes Ready False) and {@code EngineCompatibility} (a wired engine that
+   * crash-loops); each removed when no pod reports it.
+   */
+  private static Gate engineGate(
+      CacheBackend backend, CacheBackendStatus status, Gate gate, List<Pod> matched, Clock clock) {
+    EngineChecks.Kernels kernels = EngineChecks.kernels(backend, matched);
+    if (kernels == null) {
+      status.conditions = StatusConditions.remove(status.conditions, ENGINE_KERNELS_HEALTHY);
+    } else {
+      set(status, kernels.condition(), clock);
+    }
+    Condition compatibility = EngineChecks.compatibility(backend, matched);
+    if (compatibility == null) {
+      status.conditions = StatusConditions.remove(status.conditions, ENGINE_COMPATIBILITY);
+    } else {
+      set(status, compatibility, clock);
+    }
+    if (kernels != null && kernels.strictFailure() && "True".equals(gate.ready().getStatus())) {
+      return new Gate(
+          StatusConditions.of(
+              READY,
+              "False",
+              "EngineKernelDegraded",
+              kernels.condition().getMessage(),
+              backend.getMetadata().getGeneration()),
+          gate.requeue());
+    }
+    return gate;
   }
 
   private static Condition verdict(ProbeOutcome.Ran r, Long generation) {

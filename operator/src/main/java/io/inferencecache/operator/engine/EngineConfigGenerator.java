@@ -71,7 +71,7 @@ public final class EngineConfigGenerator {
   public static final String KV_EVENTS_ENDPOINT = "inferencecache.io/kv-events-endpoint";
 
   public static final String SERVER = "lmcache-mp-server";
-  static final String SUBSCRIBER = "kvevent-subscriber";
+  public static final String SUBSCRIBER = "kvevent-subscriber";
   static final String SHM_VOLUME = "lmcache-mp-shm";
   static final String CONFIG_VOLUME = "lmcache-mp-config";
   static final String CONFIG_DIR = "/var/run/inference-cache/lmcache";

@@ -21,10 +21,10 @@ import org.jspecify.annotations.Nullable;
  * ({@code strict} fails the pod on a mismatch), {@code off} never. The webhook is authoritative:
  * ours replaces a same-name init container, and is removed where no check applies.
  */
-final class KernelCheck {
+public final class KernelCheck {
 
   static final String ANNOTATION = "inferencecache.io/lmcache-kernel-check";
-  static final String NAME = "lmcache-kernel-check";
+  public static final String NAME = "lmcache-kernel-check";
 
   static final String SCRIPT =
       """

@@ -20,6 +20,7 @@ public enum HealthReason {
   LMCACHE_SERVER_NOT_READY(Layer.BACKEND, 60, false),
   // engine
   NO_ENGINES_MATCH_SELECTOR(Layer.ENGINE, 70, false),
+  ENGINE_CRASH_LOOPING(Layer.ENGINE, 75, true),
   STALE_INJECTION_GENERATION(Layer.ENGINE, 80, false),
   NO_KV_EVENTS_OBSERVED(Layer.ENGINE, 90, false),
   EVENTS_STALLED(Layer.ENGINE, 100, false),
@@ -71,6 +72,9 @@ public enum HealthReason {
               EVENTS_STALLED,
               HIT_RATE_COLLAPSED);
       // No event ever: "stalled" and "hit rate" have nothing to measure yet.
+      // An engine that cannot stay up publishes nothing and serves no hits.
+      case ENGINE_CRASH_LOOPING ->
+          EnumSet.of(NO_KV_EVENTS_OBSERVED, EVENTS_STALLED, HIT_RATE_COLLAPSED);
       case NO_KV_EVENTS_OBSERVED -> EnumSet.of(EVENTS_STALLED, HIT_RATE_COLLAPSED);
       default -> EnumSet.noneOf(HealthReason.class);
     };
