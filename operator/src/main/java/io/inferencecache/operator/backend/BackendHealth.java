@@ -42,15 +42,25 @@ public final class BackendHealth {
   private BackendHealth() {}
 
   /**
+   * Opts a backend into {@code EventsStalled}: how long without a KV event is abnormal for its
+   * traffic (a Go duration). Without it the reason is never raised: an idle engine publishes
+   * nothing, and that is not a failure.
+   */
+  public static final String EVENT_STALL_TIMEOUT = "inferencecache.io/event-stall-timeout";
+
+  /**
    * The findings for {@code backend}, given the observations of this pass, the status derived from
-   * them, the pods it runs (Redis, NodeLocal servers) and the control plane.
+   * them, the pods it runs (Redis, NodeLocal servers), the control plane, the time, and the
+   * hit-rate window's verdict ({@link HitRateWindow#collapsed}).
    */
   public static List<Finding> findings(
       CacheBackend backend,
       BackendReadiness.Observation seen,
       CacheBackendStatus status,
       List<Pod> owned,
-      ControlPlane controlPlane) {
+      ControlPlane controlPlane,
+      Instant now,
+      @Nullable String hitRateCollapse) {
     String subject = backend.getMetadata().getNamespace() + "/" + backend.getMetadata().getName();
     List<Finding> findings = new ArrayList<>();
     if (seen.mode() == BackendMode.UNMANAGED) {
@@ -145,6 +155,15 @@ public final class BackendHealth {
       findings.add(
           Finding.of(HealthReason.ENGINE_CRASH_LOOPING, subject, compatibility.getMessage(), null));
     }
+    String stall = stalled(backend, status, now);
+    if (stall != null) {
+      findings.add(new Finding(HealthReason.EVENTS_STALLED, subject, stall, null, true));
+    }
+    if (hitRateCollapse != null) {
+      // The window was the wait.
+      findings.add(
+          new Finding(HealthReason.HIT_RATE_COLLAPSED, subject, hitRateCollapse, null, true));
+    }
     Condition ready = StatusConditions.find(status.conditions, BackendReadiness.READY);
     if (ready != null && "NoKVEventsObserved".equals(ready.getReason())) {
       // Its own timeout (observation.firstEventTimeout) was the grace: at once.
@@ -174,6 +193,42 @@ public final class BackendHealth {
                 "NotDegraded",
                 "no degradation observed",
                 generation));
+  }
+
+  /** Why the backend's events count as stalled, or null (not opted in, or not stalled). */
+  static @Nullable String stalled(CacheBackend backend, CacheBackendStatus status, Instant now) {
+    var annotations = backend.getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(EVENT_STALL_TIMEOUT);
+    String last = status.indexParticipation == null ? null : status.indexParticipation.lastEventAt;
+    if (value == null
+        || last == null
+        || status.matchedEnginePods == null
+        || status.matchedEnginePods == 0) {
+      return null;
+    }
+    java.time.Duration timeout;
+    try {
+      timeout = io.inferencecache.core.GoDuration.parse(value);
+    } catch (IllegalArgumentException e) {
+      return "annotation "
+          + EVENT_STALL_TIMEOUT
+          + "="
+          + value
+          + " is not a duration (for example 30m)";
+    }
+    Instant lastEvent = time(last);
+    if (lastEvent == null || now.isBefore(lastEvent.plus(timeout))) {
+      return null;
+    }
+    return "no KV event since "
+        + last
+        + ", longer than "
+        + EVENT_STALL_TIMEOUT
+        + "="
+        + value
+        + ", while "
+        + status.matchedEnginePods
+        + " engine pods run: check the engines' KV-event publisher and the subscriber sidecar";
   }
 
   /** Why a container of {@code pod} is crash-looping, or null. */

@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * namespace (none of its backends is written this pass). A pod belongs to the backend its {@code
  * inferencecache.io/injected-by} annotation names in the same namespace, else to the first backend
  * (by name) whose selector its labels satisfy. Per backend: prefix counts summed, the latest event,
- * and the second-tier hit rate when any tokens were queried.
+ * the engines' prefix-cache hit rate (the mean over the replicas that report stats, to the percent;
+ * upstream leaves it empty), and the second-tier hit rate when any tokens were queried.
  */
 public final class IndexParticipation {
 
@@ -83,6 +84,11 @@ public final class IndexParticipation {
           && (sum.lastEventAt == null || lastEvent.compareTo(sum.lastEventAt) > 0)) {
         sum.lastEventAt = lastEvent;
       }
+      String statsAt = replica.path("lastUpdate").asText("");
+      if (!statsAt.isEmpty() && !statsAt.equals(CacheIndexProjection.ZERO_TIME)) {
+        sum.hitRates += replica.path("hitRate").asDouble();
+        sum.reporting++;
+      }
       sum.t2Hit += replica.path("t2HitTokens").asLong();
       sum.t2Query += replica.path("t2QueryTokens").asLong();
     }
@@ -94,6 +100,11 @@ public final class IndexParticipation {
       CacheBackendStatus.IndexParticipation p = new CacheBackendStatus.IndexParticipation();
       p.prefixCount = sum.prefixes;
       p.lastEventAt = sum.lastEventAt;
+      if (sum.reporting > 0) {
+        // To the percent: the mean moves with every request, the status should not.
+        double mean = Math.max(0, Math.min(1, sum.hitRates / sum.reporting));
+        p.hitRate = CacheIndexProjection.rate(Math.round(mean * 100) / 100.0);
+      }
       if (sum.t2Query > 0) {
         double rate = Math.max(0, Math.min(1, (double) sum.t2Hit / sum.t2Query));
         p.t2HitRate = CacheIndexProjection.rate(rate);
@@ -136,6 +147,8 @@ public final class IndexParticipation {
   private static final class Sum {
     long prefixes;
     @Nullable String lastEventAt;
+    double hitRates;
+    int reporting;
     long t2Hit;
     long t2Query;
   }

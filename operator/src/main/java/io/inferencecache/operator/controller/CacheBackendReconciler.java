@@ -12,6 +12,7 @@ import io.inferencecache.operator.backend.BackendHealth;
 import io.inferencecache.operator.backend.BackendMode;
 import io.inferencecache.operator.backend.BackendReadiness;
 import io.inferencecache.operator.backend.Coverage;
+import io.inferencecache.operator.backend.HitRateWindow;
 import io.inferencecache.operator.backend.NodeLocalPlan;
 import io.inferencecache.operator.backend.Owners;
 import io.inferencecache.operator.backend.Pods;
@@ -80,6 +81,10 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
 
   /** Each backend's startup grace state (unanchored findings are debounced per backend). */
   private final Map<String, HealthGate> gates = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Each backend's engine hit rate over the last windows. */
+  private final Map<String, HitRateWindow> hitRates =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private final HealthEvents healthEvents;
   private final Supplier<BackendHealth.ControlPlane> controlPlane;
@@ -228,9 +233,23 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
       List<Pod> owned) {
     String id = backend.getMetadata().getNamespace() + "/" + backend.getMetadata().getName();
     HealthGate gate = gates.computeIfAbsent(id, k -> new HealthGate(clock, grace, Map.of()));
+    Instant now = clock.instant();
+    HitRateWindow window = hitRates.computeIfAbsent(id, k -> new HitRateWindow());
+    String rate = derived.indexParticipation == null ? null : derived.indexParticipation.hitRate;
+    if (rate != null) {
+      window.add(now, Double.parseDouble(rate));
+    }
     var verdict =
         RootCause.of(
-            gate.pass(BackendHealth.findings(backend, seen, derived, owned, controlPlane.get())));
+            gate.pass(
+                BackendHealth.findings(
+                    backend,
+                    seen,
+                    derived,
+                    owned,
+                    controlPlane.get(),
+                    now,
+                    window.collapsed(now))));
     Instant due = gate.nextDue();
     return new HealthPass(verdict, due == null ? null : Duration.between(clock.instant(), due));
   }
@@ -323,20 +342,16 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
     return mine;
   }
 
-  /** Forgets the probe marks of backends that are gone (no Cleaner, so no delete callback). */
+  /** Forgets what is kept per backend of those that are gone (no Cleaner, so no delete hook). */
   private void forgetDeleted() {
-    gates
-        .keySet()
-        .removeIf(id -> {
-          int slash = id.indexOf('/');
-          return cache.backend(id.substring(0, slash), id.substring(slash + 1)).isEmpty();
-        });
-    probedAt
-        .keySet()
-        .removeIf(id -> {
-          int slash = id.indexOf('/');
-          return cache.backend(id.substring(0, slash), id.substring(slash + 1)).isEmpty();
-        });
+    for (Map<String, ?> perBackend : List.of(hitRates, gates, probedAt)) {
+      perBackend
+          .keySet()
+          .removeIf(id -> {
+            int slash = id.indexOf('/');
+            return cache.backend(id.substring(0, slash), id.substring(slash + 1)).isEmpty();
+          });
+    }
   }
 
   private void count(String backend, String stage, String result) {

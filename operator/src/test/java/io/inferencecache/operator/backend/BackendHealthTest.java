@@ -38,7 +38,7 @@ class BackendHealthTest {
       BackendHealth.ControlPlane cp) {
     CacheBackendStatus s = new CacheBackendStatus();
     BackendReadiness.apply(b, seen, s, CLOCK);
-    return BackendHealth.findings(b, seen, s, owned, cp);
+    return BackendHealth.findings(b, seen, s, owned, cp, T0, null);
   }
 
   private static BackendReadiness.Observation hostOnly(CacheBackend b, List<Pod> pods) {
@@ -80,7 +80,7 @@ class BackendHealthTest {
         StatusConditions.set(
             null, StatusConditions.of("Ready", "False", "NoKVEventsObserved", "none", 1L), CLOCK);
     var seen = hostOnly(b, List.of(engine("e", b, 1, "n1")));
-    List<Finding> f = BackendHealth.findings(b, seen, s, List.of(), cp);
+    List<Finding> f = BackendHealth.findings(b, seen, s, List.of(), cp, T0, null);
     assertThat(reasons(f))
         .contains(HealthReason.SERVER_UNREACHABLE, HealthReason.NO_KV_EVENTS_OBSERVED);
     RootCause.Verdict v = RootCause.of(f).orElseThrow();
@@ -174,5 +174,34 @@ class BackendHealthTest {
     assertThat(BackendHealth.degraded(v, 3L).getReason()).isEqualTo("RedisNotReady");
     assertThat(BackendHealth.degraded(v, 3L).getStatus()).isEqualTo("True");
     assertThat(BackendHealth.degraded(Optional.empty(), 3L).getReason()).isEqualTo("NotDegraded");
+  }
+
+  @Test
+  void eventsStallOnlyWhereTheBackendSaysHowLongASilenceMayLast() {
+    CacheBackend b = backend(POD_LOCAL);
+    CacheBackendStatus s = new CacheBackendStatus();
+    s.matchedEnginePods = 2;
+    s.indexParticipation = new CacheBackendStatus.IndexParticipation();
+    s.indexParticipation.prefixCount = 10L;
+    s.indexParticipation.lastEventAt = "2026-12-03T08:00:00Z";
+    assertThat(BackendHealth.stalled(b, s, T0)).as("not opted in: an idle engine is fine").isNull();
+    b.getMetadata().setAnnotations(java.util.Map.of(BackendHealth.EVENT_STALL_TIMEOUT, "30m"));
+    assertThat(BackendHealth.stalled(b, s, T0)).contains("no KV event since 2026-12-03T08:00:00Z");
+    assertThat(BackendHealth.stalled(b, s, Instant.parse("2026-12-03T08:29:00Z"))).isNull();
+    b.getMetadata().setAnnotations(java.util.Map.of(BackendHealth.EVENT_STALL_TIMEOUT, "soon"));
+    assertThat(BackendHealth.stalled(b, s, T0)).contains("is not a duration");
+  }
+
+  @Test
+  void aCollapsedHitRateIsAFindingTheEngineLayerRanksLast() {
+    CacheBackend b = backend(POD_LOCAL);
+    var seen =
+        hostOnly(b, List.of(Fixtures.serving(engine("e", b, 1, "n1"), "lmcache-mp-server", true)));
+    CacheBackendStatus s = new CacheBackendStatus();
+    BackendReadiness.apply(b, seen, s, CLOCK);
+    List<Finding> f =
+        BackendHealth.findings(b, seen, s, List.of(), HEALTHY, T0, "fell from 0.60 to 0.05");
+    assertThat(reasons(f)).containsExactly(HealthReason.HIT_RATE_COLLAPSED);
+    assertThat(f.getFirst().terminal()).isTrue();
   }
 }

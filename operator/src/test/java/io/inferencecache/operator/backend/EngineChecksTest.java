@@ -146,7 +146,13 @@ class EngineChecksTest {
     var verdict =
         RootCause.of(
                 BackendHealth.findings(
-                    backend, seen, s, List.of(), new BackendHealth.ControlPlane(null, null)))
+                    backend,
+                    seen,
+                    s,
+                    List.of(),
+                    new BackendHealth.ControlPlane(null, null),
+                    CLOCK.instant(),
+                    null))
             .orElseThrow();
     assertThat(verdict.reason()).isEqualTo(HealthReason.ENGINE_CRASH_LOOPING);
     assertThat(verdict.suppressed()).contains(HealthReason.NO_KV_EVENTS_OBSERVED);

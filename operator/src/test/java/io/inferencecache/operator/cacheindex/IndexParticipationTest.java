@@ -51,9 +51,9 @@ class IndexParticipationTest {
             .readTree(
                 """
                 {"replicas":[
-                 {"replicaId":"a-0","tenant":"team-a","prefixCount":10,"lastEventAt":"2026-11-23T10:00:00Z","t2HitTokens":30,"t2QueryTokens":40},
-                 {"replicaId":"a-1","tenant":"team-a","prefixCount":5,"lastEventAt":"2026-11-23T10:05:00Z","t2HitTokens":10,"t2QueryTokens":0},
-                 {"replicaId":"hand","tenant":"team-a","prefixCount":7,"lastEventAt":"0001-01-01T00:00:00Z"},
+                 {"replicaId":"a-0","tenant":"team-a","prefixCount":10,"lastEventAt":"2026-11-23T10:00:00Z","t2HitTokens":30,"t2QueryTokens":40,"hitRate":0.5,"lastUpdate":"2026-11-23T10:06:00Z"},
+                 {"replicaId":"a-1","tenant":"team-a","prefixCount":5,"lastEventAt":"2026-11-23T10:05:00Z","t2HitTokens":10,"t2QueryTokens":0,"hitRate":0.2549,"lastUpdate":"2026-11-23T10:06:00Z"},
+                 {"replicaId":"hand","tenant":"team-a","prefixCount":7,"lastEventAt":"0001-01-01T00:00:00Z","hitRate":0,"lastUpdate":"0001-01-01T00:00:00Z"},
                  {"replicaId":"gone","tenant":"team-a","prefixCount":100},
                  {"replicaId":"b-0","tenant":"team-b","prefixCount":1},
                  {"replicaId":"x","tenant":"","prefixCount":1}]}
@@ -90,9 +90,11 @@ class IndexParticipationTest {
     assertThat(llama.prefixCount).isEqualTo(15);
     assertThat(llama.lastEventAt).isEqualTo("2026-11-23T10:05:00Z");
     assertThat(llama.t2HitRate).as("40 of 40 queried tokens, 40 hit, clamped").isEqualTo("1");
+    assertThat(llama.hitRate).as("the mean of 0.5 and 0.2549, to the percent").isEqualTo("0.38");
     var other = result.byBackend().get("team-a/other");
     assertThat(other.prefixCount).as("a hand-attached pod, by its labels").isEqualTo(7);
     assertThat(other.lastEventAt).isNull();
     assertThat(other.t2HitRate).isNull();
+    assertThat(other.hitRate).as("no replica of it reports stats").isNull();
   }
 }
