@@ -13,6 +13,8 @@ import io.inferencecache.api.v1alpha1.CacheBackend;
 import io.inferencecache.api.v1alpha1.CacheIndex;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.api.v1alpha1.spec.CacheBackendSpec;
+import io.inferencecache.api.v1alpha1.spec.Enums;
 import io.inferencecache.operator.status.StatusConditions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -26,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +55,7 @@ class ControllerRuntimeTest {
   private KubernetesClient kube;
   private final List<AutoCloseable> closing = new ArrayList<>();
   private final List<ControllerRuntime> controllers = new ArrayList<>();
+  private final Map<String, KubernetesClient> clients = new HashMap<>();
   private Path tokens;
 
   @BeforeEach
@@ -304,8 +308,16 @@ class ControllerRuntimeTest {
   @Test
   void onlyTheLeaderWorksAndAStandbyTakesOverWhenItGoesAway() throws Exception {
     StandInServer server = server(0);
+    CacheBackend managed = backend("team-a", "llama");
+    managed.getSpec().lmCache = new CacheBackendSpec.LMCacheEngine();
+    managed.getSpec().lmCache.topology = Enums.Topology.PodLocal;
+    managed.getSpec().remoteStorage = new CacheBackendSpec.RemoteStorage();
+    managed.getSpec().remoteStorage.provider = Enums.Provider.Redis;
+    managed.getSpec().remoteStorage.ownership = Enums.Ownership.Managed;
+    create(managed);
     ControllerRuntime a = controller(server.port(), true, "controller-a");
     await().atMost(10, TimeUnit.SECONDS).until(a::leading);
+    await().atMost(10, TimeUnit.SECONDS).until(() -> redis("team-a", "llama") != null);
     ControllerRuntime b = controller(server.port(), true, "controller-b");
     await().atMost(10, TimeUnit.SECONDS).until(() -> "controller-a".equals(b.leader()));
     assertThat(b.leading()).isFalse();
@@ -320,12 +332,38 @@ class ControllerRuntimeTest {
                 .getHolderIdentity())
         .isEqualTo("controller-a");
 
+    // The standby reconciled nothing: the only writes it sent were for the Lease.
+    assertThat(cluster.requestsOf(clients.get("controller-b")))
+        .as("its informers listed and watched like the leader's")
+        .anySatisfy(r -> assertThat(r.path()).contains("/cachebackends"))
+        .filteredOn(r -> !r.method().equals("GET"))
+        .allSatisfy(r -> assertThat(r.path()).contains("/leases"));
+
     a.close();
     closing.remove(a);
     await().atMost(15, TimeUnit.SECONDS).until(b::leading);
     int polls = server.snapshots;
     await().atMost(10, TimeUnit.SECONDS).until(() -> server.snapshots >= polls + 3);
     assertThat(metrics(b)).contains("inferencecache_controller_leader 1.0");
+
+    // The new leader reconciles backends: a spec edit reaches the Redis it now runs.
+    CacheBackend edited =
+        kube.resources(CacheBackend.class).inNamespace("team-a").withName("llama").get();
+    edited.getSpec().remoteStorage.redis = new CacheBackendSpec.Redis();
+    edited.getSpec().remoteStorage.redis.image = "docker.io/library/redis:8.0-alpine";
+    edited.getMetadata().setGeneration(2L);
+    kube.resource(edited).update();
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() ->
+            redis("team-a", "llama")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst()
+                .getImage()
+                .equals("docker.io/library/redis:8.0-alpine"));
   }
 
   @Test
@@ -392,6 +430,7 @@ class ControllerRuntimeTest {
                 Duration.ofMillis(1500), Duration.ofMillis(1000), Duration.ofMillis(200)),
             List.of(new InetSocketAddress("127.0.0.1", 0)));
     KubernetesClient client = cluster.controllerClient();
+    clients.put(identity, client);
     closing.add(client);
     ControllerRuntime runtime =
         ControllerRuntime.start(
@@ -422,6 +461,11 @@ class ControllerRuntimeTest {
   }
 
   /** Status writes the API server received so far (PUT or PATCH of a /status subresource). */
+  private io.fabric8.kubernetes.api.model.apps.@Nullable Deployment redis(
+      String namespace, String name) {
+    return kube.apps().deployments().inNamespace(namespace).withName(name).get();
+  }
+
   private int statusWrites() throws Exception {
     return (int)
         cluster.requests().stream()

@@ -35,6 +35,8 @@ final class MockCluster implements AutoCloseable {
   private final KubernetesClient kube;
   private final List<RbacAudit.Request> requests = new CopyOnWriteArrayList<>();
   private final List<KubernetesClient> controllerClients = new CopyOnWriteArrayList<>();
+  private final java.util.Map<KubernetesClient, List<RbacAudit.Request>> byClient =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   MockCluster() throws Exception {
     api =
@@ -64,6 +66,7 @@ final class MockCluster implements AutoCloseable {
 
   /** A new client for a controller replica; its every request is recorded for the RBAC audit. */
   KubernetesClient controllerClient() {
+    List<RbacAudit.Request> own = new CopyOnWriteArrayList<>();
     KubernetesClient client =
         new KubernetesClientBuilder()
             .withConfig(kube.getConfiguration())
@@ -73,18 +76,26 @@ final class MockCluster implements AutoCloseable {
                     new Interceptor() {
                       @Override
                       public void before(BasicBuilder b, HttpRequest request, RequestTags tags) {
-                        requests.add(
+                        RbacAudit.Request r =
                             new RbacAudit.Request(
                                 request.method(),
                                 request.uri().getRawPath()
                                     + (request.uri().getRawQuery() == null
                                         ? ""
-                                        : "?" + request.uri().getRawQuery())));
+                                        : "?" + request.uri().getRawQuery()));
+                        requests.add(r);
+                        own.add(r);
                       }
                     }))
             .build();
     controllerClients.add(client);
+    byClient.put(client, own);
     return client;
+  }
+
+  /** The requests one controller client sent so far. */
+  List<RbacAudit.Request> requestsOf(KubernetesClient client) {
+    return List.copyOf(byClient.getOrDefault(client, List.of()));
   }
 
   /** The requests the controllers' clients sent so far. */
