@@ -26,8 +26,9 @@ import org.jspecify.annotations.Nullable;
  * {@link io.inferencecache.operator.health.HealthGate}'s and {@link
  * io.inferencecache.operator.health.RootCause}'s business.
  *
- * <p>Not derived here yet: {@code EventsStalled} and {@code HitRateCollapsed}, which need a window
- * of the engines' event and hit-rate series that the snapshot does not carry.
+ * <p>Findings of states a backend passes through on a normal start (a Redis rolling out, servers
+ * starting, engines of an older generation) carry no anchor: the grace runs from when this process
+ * first saw them, since no condition time says when the state began.
  */
 public final class BackendHealth {
 
@@ -107,19 +108,16 @@ public final class BackendHealth {
                 HealthReason.REDIS_NOT_READY,
                 subject,
                 "the managed Redis is not ready: " + remote.getMessage(),
-                seen.deployment() == null
-                    ? time(backend.getMetadata().getCreationTimestamp())
-                    : time(seen.deployment().getMetadata().getCreationTimestamp())));
+                null));
       }
     }
     Condition connector = StatusConditions.find(status.conditions, Coverage.CONNECTOR_READY);
     if (connector != null) {
-      Instant since = time(connector.getLastTransitionTime());
       switch (connector.getReason()) {
-        case "MPServersNotReady", "NodeLocalServerPoolPending", "AmbiguousNodeLocalServers" ->
+        case "MPServersNotReady", "NodeLocalServerPoolPending" ->
             findings.add(
                 Finding.of(
-                    HealthReason.LMCACHE_SERVER_NOT_READY, subject, connector.getMessage(), since));
+                    HealthReason.LMCACHE_SERVER_NOT_READY, subject, connector.getMessage(), null));
         case "NodeLocalHostPortConflict", "NodeLocalWorkerCapacityExceeded" ->
             // A placement the spec or the node cannot change by waiting: at once.
             findings.add(
@@ -127,7 +125,7 @@ public final class BackendHealth {
                     HealthReason.LMCACHE_SERVER_NOT_READY,
                     subject,
                     connector.getMessage(),
-                    since,
+                    null,
                     true));
         case "ConnectorInjectionUnverified" ->
             findings.add(
@@ -135,7 +133,7 @@ public final class BackendHealth {
                     HealthReason.STALE_INJECTION_GENERATION,
                     subject,
                     connector.getMessage(),
-                    since));
+                    null));
         default -> {}
       }
     }
@@ -243,9 +241,7 @@ public final class BackendHealth {
         continue;
       }
       for (ContainerStatus s : statuses) {
-        if (s.getState() != null
-            && s.getState().getWaiting() != null
-            && "CrashLoopBackOff".equals(s.getState().getWaiting().getReason())) {
+        if (Pods.crashLooping(s)) {
           String last =
               s.getLastState() != null && s.getLastState().getTerminated() != null
                   ? " (last exit "
@@ -255,7 +251,8 @@ public final class BackendHealth {
                           : ", " + s.getLastState().getTerminated().getReason())
                       + ")"
                   : "";
-          return "container " + s.getName() + " restarted " + s.getRestartCount() + " times" + last;
+          // No restart count: it grows with every crash, and the message is status.
+          return "container " + s.getName() + " is in CrashLoopBackOff" + last;
         }
       }
     }

@@ -198,8 +198,7 @@ public final class BackendReadiness {
               "engines use " + endpoint + " (reachability is not probed)",
               generation);
     }
-    status.remoteStorage =
-        remoteStorage(problem == null && !endpoint.isEmpty() ? endpoint : null, remote);
+    status.remoteStorage = remoteStorage(externalEndpoint(backend), remote);
     set(status, remote, clock);
     Condition ready = base(backend, seen.coverage(), remote);
     set(status, ready, clock);
@@ -283,14 +282,18 @@ public final class BackendReadiness {
     if (t2 == null) {
       status.conditions = StatusConditions.remove(status.conditions, T2_DEGRADED);
     } else {
-      boolean zero = Double.parseDouble(t2) == 0;
+      boolean zero = t2.equals("0");
+      // The rate itself is in indexParticipation; here only what it means, so that the poller's
+      // every new rate does not cost this condition a write too.
       set(
           status,
           StatusConditions.of(
               T2_DEGRADED,
               zero ? "True" : "False",
               zero ? "T2ZeroHitRate" : "T2Serving",
-              "remote-tier hit rate " + t2 + " (advisory, never gates Ready)",
+              zero
+                  ? "the remote tier serves no hits (advisory, never gates Ready)"
+                  : "the remote tier serves hits (advisory, never gates Ready)",
               generation),
           clock);
     }
@@ -395,8 +398,14 @@ public final class BackendReadiness {
     Duration timeout = firstEventTimeout(backend.getSpec());
     Condition prior = StatusConditions.find(status.conditions, READY);
     boolean sticky = prior != null && "NoKVEventsObserved".equals(prior.getReason());
-    Instant anchor =
-        status.firstAvailableAt == null ? clock.instant() : Instant.parse(status.firstAvailableAt);
+    Instant anchor = clock.instant();
+    try {
+      if (status.firstAvailableAt != null) {
+        anchor = Instant.parse(status.firstAvailableAt);
+      }
+    } catch (java.time.format.DateTimeParseException e) {
+      status.firstAvailableAt = now(clock); // not a time we wrote: the window starts again
+    }
     Duration elapsed = Duration.between(anchor, clock.instant());
     if (!(sticky && !freshWindow) && elapsed.compareTo(timeout) < 0) {
       return new Gate(
@@ -449,6 +458,9 @@ public final class BackendReadiness {
         return gate;
       }
       case ProbeOutcome.NotRun n -> {
+        return ready && failedBefore ? downgrade(gate, existing) : gate;
+      }
+      case ProbeOutcome.RateLimited l -> {
         return ready && failedBefore ? downgrade(gate, existing) : gate;
       }
       case ProbeOutcome.Unreachable u -> {
@@ -541,7 +553,11 @@ public final class BackendReadiness {
           "ingest " + r.ingest() + ", routing " + r.routing() + ", t2 " + r.t2(),
           generation);
     }
-    String error = r.error() == null ? "no message" : r.error();
+    String stage =
+        reason.equals("ProbeIngestFailed")
+            ? "ingest"
+            : reason.equals("ProbeRoutingFailed") ? "routing" : "t2";
+    String error = r.errors().getOrDefault(stage, "the server gave no message");
     if (error.length() > 512) {
       error = error.substring(0, 511) + "…";
     }
@@ -572,11 +588,8 @@ public final class BackendReadiness {
           PROGRESSING, "False", "Synced", "the backend is ready", generation);
     }
     String reason = ready.getReason();
-    if (reason.equals("RolloutInProgress") || reason.equals("AwaitingFirstKVEvent")) {
+    if (reason.equals("RemoteStoragePending") || reason.equals("AwaitingFirstKVEvent")) {
       return StatusConditions.of(PROGRESSING, "True", reason, ready.getMessage(), generation);
-    }
-    if (reason.equals("ReplicasUnavailable")) {
-      return StatusConditions.of(PROGRESSING, "False", "Degraded", ready.getMessage(), generation);
     }
     return StatusConditions.of(PROGRESSING, "False", reason, ready.getMessage(), generation);
   }
@@ -605,8 +618,18 @@ public final class BackendReadiness {
   }
 
   static boolean failOpen(CacheBackend backend) {
-    CacheBackendSpec.Integration integration = backend.getSpec().integration;
+    CacheBackendSpec.Integration integration =
+        backend.getSpec() == null ? null : backend.getSpec().integration;
     return integration == null || !Boolean.FALSE.equals(integration.failOpen);
+  }
+
+  /** An External backend's endpoint, stripped, when it is a usable {@code host:port}; else null. */
+  public static @Nullable String externalEndpoint(CacheBackend backend) {
+    CacheBackendSpec.RemoteStorage remote = backend.getSpec().remoteStorage;
+    String endpoint = remote == null || remote.endpoint == null ? "" : remote.endpoint.strip();
+    return !endpoint.isEmpty() && CacheBackendRules.endpointProblem(endpoint) == null
+        ? endpoint
+        : null;
   }
 
   static Duration firstEventTimeout(CacheBackendSpec spec) {

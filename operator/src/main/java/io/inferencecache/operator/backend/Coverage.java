@@ -141,7 +141,6 @@ public record Coverage(CacheBackendStatus.Connector connector, Condition connect
     int scheduled = 0;
     int covered = 0;
     boolean overCapacity = false;
-    boolean ambiguous = false;
     for (Pod pod : live) {
       String node = Pods.node(pod);
       String reason;
@@ -157,9 +156,6 @@ public record Coverage(CacheBackendStatus.Connector connector, Condition connect
         if (enginesByNode.get(node) > maxWorkers) {
           overCapacity = true;
           reason = "NodeLocalWorkerCapacityExceeded";
-        } else if (ready > 1) {
-          ambiguous = true;
-          reason = "AmbiguousNodeLocalServers";
         } else if (ready == 1) {
           isCovered = true;
           reason = "ConnectorReady";
@@ -201,14 +197,6 @@ public record Coverage(CacheBackendStatus.Connector connector, Condition connect
               "a node runs more engine pods of this backend than nodeLocal.server.maxGPUWorkers="
                   + maxWorkers
                   + ": raise it or spread the engines",
-              generation);
-    } else if (ambiguous) {
-      condition =
-          StatusConditions.of(
-              CONNECTOR_READY,
-              "False",
-              "AmbiguousNodeLocalServers",
-              "a node has more than one ready server of this backend; the extra is being removed",
               generation);
     } else if (covered == live.size() && connector.readyEnginePods == live.size()) {
       condition = ok(live.size(), generation);

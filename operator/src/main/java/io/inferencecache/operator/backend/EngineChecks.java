@@ -37,7 +37,7 @@ public final class EngineChecks {
     String worstMessage = "";
     boolean strictFailure = false;
     int checked = 0;
-    for (Pod pod : matched) {
+    for (Pod pod : byName(matched)) {
       if (!Pods.injectedBy(pod, backend) || pod.getSpec() == null) {
         continue;
       }
@@ -122,15 +122,12 @@ public final class EngineChecks {
    */
   public static @Nullable Condition compatibility(CacheBackend backend, List<Pod> matched) {
     List<String> crashing = new ArrayList<>();
-    for (Pod pod : matched) {
+    for (Pod pod : byName(matched)) {
       if (!Pods.injectedBy(pod, backend) || Pods.gone(pod)) {
         continue;
       }
       ContainerStatus engine = engineStatus(pod, backend);
-      if (engine != null
-          && engine.getState() != null
-          && engine.getState().getWaiting() != null
-          && "CrashLoopBackOff".equals(engine.getState().getWaiting().getReason())) {
+      if (Pods.crashLooping(engine)) {
         crashing.add(pod.getMetadata().getName());
       }
     }
@@ -147,6 +144,13 @@ public final class EngineChecks {
             + " where the LMCache connector does not load (not a proven cause here): try"
             + " integration.mode EventsOnly for them",
         backend.getMetadata().getGeneration());
+  }
+
+  /** The pods by name: messages must not depend on the informer's order. */
+  private static List<Pod> byName(List<Pod> pods) {
+    List<Pod> sorted = new ArrayList<>(pods);
+    sorted.sort(java.util.Comparator.comparing(p -> p.getMetadata().getName()));
+    return sorted;
   }
 
   private static @Nullable ContainerStatus engineStatus(Pod pod, CacheBackend backend) {

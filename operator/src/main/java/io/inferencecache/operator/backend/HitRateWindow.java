@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,7 +48,7 @@ public final class HitRateWindow {
     double baseline = -1;
     int before = 0;
     int recent = 0;
-    double worstRecent = 0;
+    double highestRecent = 0;
     for (Sample s : samples) {
       if (s.at().isBefore(start)) {
         continue;
@@ -59,7 +58,7 @@ public final class HitRateWindow {
         baseline = Math.max(baseline, s.rate());
       } else if (!s.at().isAfter(now)) {
         recent++;
-        worstRecent = Math.max(worstRecent, s.rate());
+        highestRecent = Math.max(highestRecent, s.rate());
       }
     }
     // The baseline window is covered from (nearly) its start.
@@ -68,16 +67,16 @@ public final class HitRateWindow {
     if (!covered || before < 2 || recent < 2 || baseline < MIN_BASELINE) {
       return null;
     }
-    if (worstRecent >= baseline * COLLAPSE) {
+    if (highestRecent >= baseline * COLLAPSE) {
       return null;
     }
-    return String.format(
-        Locale.ROOT,
-        "the engines' prefix-cache hit rate fell from %.2f to at most %.2f for the last %d min"
-            + " (a changed prompt mix, a tokenizer or block-size mismatch, or engines restarted"
-            + " cold)",
-        baseline,
-        worstRecent,
-        WINDOW.toMinutes());
+    // No figures: they slide with every sample, and the message becomes a status condition.
+    return "the engines' prefix-cache hit rate has stayed below a quarter of its level of the"
+        + " previous "
+        + WINDOW.toMinutes()
+        + " min for "
+        + WINDOW.toMinutes()
+        + " min (a changed prompt mix, a tokenizer or block-size mismatch, or engines restarted"
+        + " cold)";
   }
 }

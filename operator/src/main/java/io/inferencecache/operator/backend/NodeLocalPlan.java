@@ -85,10 +85,7 @@ public record NodeLocalPlan(
       }
       Map<String, String> annotations = server.getMetadata().getAnnotations();
       String node = annotations.get(NodeLocalServerPod.TARGET_NODE);
-      if (!served.add(node)) {
-        delete.add(server); // a second server for the node
-        continue;
-      }
+      served.add(node); // one at most: current() ties the pod's name to its node
       String idleSince = annotations.get(NodeLocalServerPod.IDLE_SINCE);
       if (demand.containsKey(node)) {
         if (idleSince != null) {
@@ -113,11 +110,6 @@ public record NodeLocalPlan(
       }
     }
     return new NodeLocalPlan(create, delete, update, recheck);
-  }
-
-  /** Whether the plan changes nothing. */
-  public boolean empty() {
-    return create.isEmpty() && delete.isEmpty() && update.isEmpty();
   }
 
   private static boolean expired(@Nullable String idleSince, Instant now, Duration retention) {

@@ -29,6 +29,11 @@ public final class Owners {
         .build();
   }
 
+  /** {@code namespace/name}: how a backend is named in keys, logs and messages. */
+  public static String key(HasMetadata object) {
+    return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+  }
+
   /** Whether {@code object}'s controller owner is {@code backend} (by UID). */
   public static boolean controlledBy(HasMetadata object, CacheBackend backend) {
     if (object.getMetadata().getOwnerReferences() == null) {

@@ -85,6 +85,34 @@ public final class Pods {
     return null;
   }
 
+  /** Whether {@code status} is waiting in CrashLoopBackOff. */
+  public static boolean crashLooping(@Nullable ContainerStatus status) {
+    return status != null
+        && status.getState() != null
+        && status.getState().getWaiting() != null
+        && "CrashLoopBackOff".equals(status.getState().getWaiting().getReason());
+  }
+
+  /**
+   * The pods of {@code candidates} in {@code backend}'s namespace that its selector matches
+   * (terminating ones included), by name.
+   */
+  public static List<Pod> selectedBy(CacheBackend backend, List<Pod> candidates) {
+    Map<String, String> selector = selector(backend);
+    List<Pod> matched = new java.util.ArrayList<>();
+    if (selector == null) {
+      return matched;
+    }
+    for (Pod pod : candidates) {
+      if (backend.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace())
+          && matches(pod, selector)) {
+        matched.add(pod);
+      }
+    }
+    matched.sort(java.util.Comparator.comparing(p -> p.getMetadata().getName()));
+    return matched;
+  }
+
   /** The container (or init container) {@code name} is ready and running. */
   public static boolean containerServing(Pod pod, String name) {
     if (pod.getStatus() == null) {

@@ -1,7 +1,6 @@
 package io.inferencecache.operator.backend;
 
 import java.time.Instant;
-import org.jspecify.annotations.Nullable;
 
 /**
  * What became of a managed backend's functional probe this pass: the server's {@code /probe}
@@ -11,8 +10,14 @@ import org.jspecify.annotations.Nullable;
  */
 public sealed interface ProbeOutcome {
 
-  /** The shortest time between two probes of one backend. */
+  /** The time between two probes of a backend whose last probe did not pass. */
   java.time.Duration INTERVAL = java.time.Duration.ofSeconds(30);
+
+  /**
+   * The time between two probes of a backend whose last probe passed: each probe moves {@code
+   * status.lastFunctionalProbeAt}, so this bounds the status writes a healthy backend costs.
+   */
+  java.time.Duration HEALTHY_INTERVAL = java.time.Duration.ofMinutes(5);
 
   /** The annotation that bypasses the probe ({@code "true"}). */
   String SKIP = "inferencecache.io/skip-functional-probe";
@@ -23,19 +28,23 @@ public sealed interface ProbeOutcome {
   /** Bypassed by {@link #SKIP}. */
   record Bypassed() implements ProbeOutcome {}
 
-  /**
-   * Not run this pass (Ready is not True yet, or the last probe is recent): the last verdict
-   * stands.
-   */
+  /** Not run this pass because Ready does not hold up to the probe: the last verdict stands. */
   record NotRun() implements ProbeOutcome {}
+
+  /**
+   * Due, but the last probe is recent: the last verdict stands; the next is due in {@code
+   * remaining}.
+   */
+  record RateLimited(java.time.Duration remaining) implements ProbeOutcome {}
 
   /** The server did not answer, or answered with an error. */
   record Unreachable(String message) implements ProbeOutcome {}
 
   /**
    * The server ran the probe: each stage {@code ok}, {@code failed} or {@code skipped}; {@code
-   * error} is the first failed stage's message, if any.
+   * errors} the server's message of each failed stage, by stage name.
    */
-  record Ran(String ingest, String routing, String t2, @Nullable String error, Instant at)
+  record Ran(
+      String ingest, String routing, String t2, java.util.Map<String, String> errors, Instant at)
       implements ProbeOutcome {}
 }

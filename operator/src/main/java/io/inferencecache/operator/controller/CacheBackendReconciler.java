@@ -11,17 +11,16 @@ import io.inferencecache.api.v1alpha1.status.CacheBackendStatus;
 import io.inferencecache.operator.backend.BackendHealth;
 import io.inferencecache.operator.backend.BackendMode;
 import io.inferencecache.operator.backend.BackendReadiness;
+import io.inferencecache.operator.backend.BackendTransitions;
 import io.inferencecache.operator.backend.Coverage;
 import io.inferencecache.operator.backend.HitRateWindow;
 import io.inferencecache.operator.backend.NodeLocalPlan;
 import io.inferencecache.operator.backend.Owners;
-import io.inferencecache.operator.backend.Pods;
 import io.inferencecache.operator.backend.ProbeOutcome;
 import io.inferencecache.operator.backend.RedisWorkload;
 import io.inferencecache.operator.health.HealthGate;
 import io.inferencecache.operator.health.RootCause;
 import io.inferencecache.operator.status.StatusConditions;
-import io.inferencecache.operator.validation.CacheBackendRules;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -50,9 +49,12 @@ import org.slf4j.LoggerFactory;
  * The CacheBackend reconciler (JOSDK): runs what the backend's mode needs (a managed Redis
  * Deployment and Service; NodeLocal server pods, one per engine node, kept idle for the retention),
  * removes what it no longer needs (only objects the backend controls), and writes the status from
- * what is live. Every read comes from the shared {@link ControlPlaneCache}; the status is written
- * only when it changed. On a standby replica it does nothing: the leader acts, and a new leader
- * re-reconciles every backend.
+ * what is live. Every list and watch is the shared {@link ControlPlaneCache}'s; the API reads of a
+ * pass are the status writer's GET of the latest status (a write is made only when it changed) and
+ * a GET after a create conflict. A conflict that only means the cache is behind our own writes is
+ * retried in a second, never reported. On a standby replica it does nothing: the leader acts, and a
+ * new leader re-reconciles every backend. After each status write it records upstream's transition
+ * Events, and the health verdict's, for what was persisted only.
  */
 @ControllerConfiguration(name = CacheBackendReconciler.NAME)
 public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
@@ -131,14 +133,15 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
     if (!leading.getAsBoolean()) {
       return UpdateControl.noUpdate();
     }
-    forgetDeleted();
+    String id = Owners.key(backend);
+    forgetDeleted(id);
     if (backend.getMetadata().getDeletionTimestamp() != null) {
       return UpdateControl.noUpdate(); // its owned objects go with it (owner references)
     }
     String namespace = backend.getMetadata().getNamespace();
     String name = backend.getMetadata().getName();
     BackendMode mode = BackendMode.of(backend);
-    List<Pod> matched = matchedEnginePods(backend);
+    List<Pod> matched = cache.enginePodsOf(backend);
     List<Pod> owned = new ArrayList<>();
     List<Pod> servers = new ArrayList<>();
     for (Pod pod : cache.ownedPods(backend.getMetadata().getUid())) {
@@ -150,13 +153,12 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
 
     String applyError = null;
     Deployment deployment = null;
-    String endpoint = null;
-    Duration recheck = null;
+    Service service = null;
+    List<Duration> rechecks = new ArrayList<>();
     try {
       if (mode == BackendMode.MANAGED) {
         deployment = applyDeployment(backend);
-        Service service = applyService(backend);
-        endpoint = service == null ? null : RedisWorkload.endpoint(backend);
+        service = applyService(backend);
       } else {
         deleteIfControlled(backend, cache.deployment(namespace, name).orElse(null));
         deleteIfControlled(backend, cache.service(namespace, name).orElse(null));
@@ -166,58 +168,101 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
               ? NodeLocalPlan.of(backend, matched, servers, binding(backend, mode), clock.instant())
               : NodeLocalPlan.removeAll(servers);
       carryOut(backend, plan);
-      recheck = plan.recheck();
+      if (plan.recheck() != null) {
+        rechecks.add(plan.recheck());
+      }
+    } catch (StaleException e) {
+      // Our cache is behind the API server (a write of ours it has not seen yet): not a failure,
+      // look again in a moment with what the informer will have by then.
+      LOG.debug("cachebackend_apply_stale backend={} detail={}", id, e.getMessage());
+      return UpdateControl.<CacheBackend>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
     } catch (KubernetesClientException | ConflictException e) {
       applyError = e instanceof KubernetesClientException k ? describe(k) : e.getMessage();
-      LOG.warn("cachebackend_apply_failed backend={}/{} error={}", namespace, name, applyError);
-      if (mode == BackendMode.MANAGED && deployment == null) {
+      LOG.warn("cachebackend_apply_failed backend={} error={}", id, applyError);
+    }
+    String endpoint = null;
+    if (mode == BackendMode.MANAGED) {
+      // Status comes from live objects of ours only: what the API server answered to our write, or
+      // else what the cache holds, and never another owner's.
+      if (deployment == null) {
         deployment = controlled(backend, cache.deployment(namespace, name).orElse(null));
       }
+      if (service == null) {
+        service = controlled(backend, cache.service(namespace, name).orElse(null));
+      }
+      endpoint = service == null ? null : RedisWorkload.endpoint(backend);
     }
 
     Coverage coverage = mode.typedConnector() ? Coverage.of(backend, matched, servers) : null;
     BackendReadiness.Observation seen =
         new BackendReadiness.Observation(mode, matched, coverage, deployment, endpoint, applyError);
-    Duration probeRecheck = null;
     if (mode == BackendMode.MANAGED) {
       ProbeOutcome probe = probe(backend, seen);
       seen =
           new BackendReadiness.Observation(
               mode, matched, coverage, deployment, endpoint, applyError, probe);
-      probeRecheck = probeRecheck(backend, probe);
+      Duration probeRecheck = probeRecheck(probe);
+      if (probeRecheck != null) {
+        rechecks.add(probeRecheck);
+      }
     }
+
+    // The status is derived from the backend as observed (its spec and generation), applied to the
+    // latest status (the poller's fields included): a spec edit meanwhile is the next pass's.
     BackendReadiness.Observation observed = seen;
     AtomicReference<@Nullable Duration> requeue = new AtomicReference<>();
-    AtomicReference<@Nullable Duration> healthRecheck = new AtomicReference<>();
-    AtomicReference<Optional<RootCause.Verdict>> verdict = new AtomicReference<>(Optional.empty());
-    status.edit(
-        backend,
-        latest -> {
-          CacheBackendStatus s =
-              latest.getStatus() == null ? new CacheBackendStatus() : latest.getStatus();
-          requeue.set(BackendReadiness.apply(latest, observed, s, clock).requeue());
-          if (mode != BackendMode.UNMANAGED) {
-            HealthPass pass = health(latest, observed, s, owned);
-            verdict.set(pass.verdict());
-            healthRecheck.set(pass.recheck());
-            s.conditions =
-                StatusConditions.set(
-                    s.conditions,
-                    BackendHealth.degraded(verdict.get(), latest.getMetadata().getGeneration()),
-                    clock);
-          }
-          latest.setStatus(s);
-          return latest;
-        });
-    if (mode != BackendMode.UNMANAGED) {
-      healthEvents.report(backend, verdict.get());
+    AtomicReference<@Nullable HealthPass> health = new AtomicReference<>();
+    AtomicReference<@Nullable CacheBackendStatus> before = new AtomicReference<>();
+    AtomicReference<@Nullable CacheBackendStatus> after = new AtomicReference<>();
+    StatusWriter.Outcome outcome =
+        status.write(
+            backend,
+            latest -> {
+              CacheBackendStatus s =
+                  latest.getStatus() == null ? new CacheBackendStatus() : latest.getStatus();
+              before.set(
+                  latest.getStatus() == null
+                      ? null
+                      : client.getKubernetesSerialization().clone(latest.getStatus()));
+              requeue.set(BackendReadiness.apply(backend, observed, s, clock).requeue());
+              if (mode != BackendMode.UNMANAGED) {
+                HealthPass pass = health(backend, observed, s, owned);
+                health.set(pass);
+                s.conditions =
+                    StatusConditions.set(
+                        s.conditions,
+                        BackendHealth.degraded(
+                            pass.verdict(), backend.getMetadata().getGeneration()),
+                        clock);
+              }
+              after.set(s);
+              latest.setStatus(s);
+              return latest;
+            });
+    HealthPass pass = health.get();
+    boolean persisted =
+        outcome == StatusWriter.Outcome.WRITTEN || outcome == StatusWriter.Outcome.UNCHANGED;
+    if (persisted) {
+      // Only what the status now says is reported.
+      if (outcome == StatusWriter.Outcome.WRITTEN) {
+        for (BackendTransitions.Transition t : BackendTransitions.of(before.get(), after.get())) {
+          healthEvents.transition(backend, t.reason(), t.warning(), t.note());
+        }
+      }
+      healthEvents.report(backend, pass == null ? Optional.empty() : pass.verdict());
+    }
+    if (requeue.get() != null) {
+      rechecks.add(requeue.get());
+    }
+    if (pass != null && pass.recheck() != null) {
+      rechecks.add(pass.recheck());
+    }
+    if (outcome == StatusWriter.Outcome.FAILED) {
+      rechecks.add(Duration.ofSeconds(5));
     }
     Duration next = RESYNC;
-    for (Duration d :
-        java.util.Arrays.asList(requeue.get(), recheck, probeRecheck, healthRecheck.get())) {
-      if (d != null) {
-        next = min(next, d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d);
-      }
+    for (Duration d : rechecks) {
+      next = min(next, d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d);
     }
     return UpdateControl.<CacheBackend>noUpdate().rescheduleAfter(next);
   }
@@ -231,13 +276,17 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
       BackendReadiness.Observation seen,
       CacheBackendStatus derived,
       List<Pod> owned) {
-    String id = backend.getMetadata().getNamespace() + "/" + backend.getMetadata().getName();
+    String id = Owners.key(backend);
     HealthGate gate = gates.computeIfAbsent(id, k -> new HealthGate(clock, grace, Map.of()));
     Instant now = clock.instant();
     HitRateWindow window = hitRates.computeIfAbsent(id, k -> new HitRateWindow());
     String rate = derived.indexParticipation == null ? null : derived.indexParticipation.hitRate;
     if (rate != null) {
-      window.add(now, Double.parseDouble(rate));
+      try {
+        window.add(now, Double.parseDouble(rate));
+      } catch (NumberFormatException e) {
+        // not a rate the poller wrote: no sample
+      }
     }
     var verdict =
         RootCause.of(
@@ -275,10 +324,23 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
     }
     Instant last = lastProbe(backend);
     Instant now = clock.instant();
-    if (last != null && now.isBefore(last.plus(ProbeOutcome.INTERVAL))) {
-      return new ProbeOutcome.NotRun();
+    if (last != null) {
+      // A passing backend is probed every 5 minutes (each probe is a status write), any other
+      // every 30 s.
+      var verdict =
+          backend.getStatus() == null
+              ? null
+              : StatusConditions.find(
+                  backend.getStatus().conditions, BackendReadiness.FUNCTIONAL_PROBE_OK);
+      Duration every =
+          verdict != null && "True".equals(verdict.getStatus())
+              ? ProbeOutcome.HEALTHY_INTERVAL
+              : ProbeOutcome.INTERVAL;
+      if (now.isBefore(last.plus(every))) {
+        return new ProbeOutcome.RateLimited(Duration.between(now, last.plus(every)));
+      }
     }
-    String id = backend.getMetadata().getNamespace() + "/" + backend.getMetadata().getName();
+    String id = Owners.key(backend);
     probedAt.put(id, now);
     var spec = backend.getSpec();
     ServerControlClient.Outcome outcome =
@@ -294,10 +356,9 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
       }
       case ServerControlClient.Ok ok -> {
         var body = ok.body();
-        String error = null;
+        Map<String, String> errors = new java.util.TreeMap<>();
         for (var e : body.path("errors")) {
-          error = e.path("stage").asText() + ": " + e.path("message").asText();
-          break;
+          errors.putIfAbsent(e.path("stage").asText(), e.path("message").asText());
         }
         String ingest = body.path("ingest").asText("");
         String routing = body.path("routing").asText("");
@@ -305,30 +366,24 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
         count(id, "ingest", ingest);
         count(id, "routing", routing);
         count(id, "t2", t2);
-        yield new ProbeOutcome.Ran(ingest, routing, t2, error, now);
+        yield new ProbeOutcome.Ran(ingest, routing, t2, errors, now);
       }
     };
   }
 
-  /** When to look again because of the probe: its next window, or null. */
-  private @Nullable Duration probeRecheck(CacheBackend backend, ProbeOutcome probe) {
+  /** When to look again because of the probe, or null. */
+  private static @Nullable Duration probeRecheck(ProbeOutcome probe) {
     return switch (probe) {
       case ProbeOutcome.Ran r -> ProbeOutcome.INTERVAL;
       case ProbeOutcome.Unreachable u -> ProbeOutcome.INTERVAL;
-      case ProbeOutcome.NotRun n -> {
-        Instant last = lastProbe(backend);
-        yield last == null
-            ? null
-            : Duration.between(clock.instant(), last.plus(ProbeOutcome.INTERVAL));
-      }
+      case ProbeOutcome.RateLimited l -> l.remaining();
       default -> null;
     };
   }
 
   /** The later of the mark in status and this process's own. */
   private @Nullable Instant lastProbe(CacheBackend backend) {
-    Instant mine =
-        probedAt.get(backend.getMetadata().getNamespace() + "/" + backend.getMetadata().getName());
+    Instant mine = probedAt.get(Owners.key(backend));
     String at = backend.getStatus() == null ? null : backend.getStatus().lastFunctionalProbeAt;
     Instant persisted = null;
     try {
@@ -342,15 +397,27 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
     return mine;
   }
 
-  /** Forgets what is kept per backend of those that are gone (no Cleaner, so no delete hook). */
-  private void forgetDeleted() {
+  /**
+   * Forgets what is kept per backend of those that are gone (no Cleaner, so no delete hook): its
+   * grace state, hit-rate window, probe mark, Event memory and probe series. {@code current} is
+   * being reconciled, hence alive even where the shared cache has not seen it yet.
+   */
+  private void forgetDeleted(String current) {
+    java.util.function.Predicate<String> gone =
+        id -> {
+          int slash = id.indexOf('/');
+          return !id.equals(current)
+              && cache.backend(id.substring(0, slash), id.substring(slash + 1)).isEmpty();
+        };
     for (Map<String, ?> perBackend : List.of(hitRates, gates, probedAt)) {
-      perBackend
-          .keySet()
-          .removeIf(id -> {
-            int slash = id.indexOf('/');
-            return cache.backend(id.substring(0, slash), id.substring(slash + 1)).isEmpty();
-          });
+      perBackend.keySet().removeIf(gone);
+    }
+    healthEvents.forgetIf(gone);
+    for (var meter : registry.find("inferencecache_backend_probe_result").meters()) {
+      String backend = meter.getId().getTag("backend");
+      if (backend != null && gone.test(backend)) {
+        registry.remove(meter);
+      }
     }
   }
 
@@ -367,37 +434,11 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
         .increment();
   }
 
-  /** The pods of the backend's namespace its selector matches (terminating ones included). */
-  private List<Pod> matchedEnginePods(CacheBackend backend) {
-    Map<String, String> selector = Pods.selector(backend);
-    if (selector == null) {
-      return List.of();
-    }
-    String domain = selector.get(ControlPlaneCache.CACHE_DOMAIN);
-    if (domain == null) {
-      return List.of(); // admission allows only this key; nothing else is watched
-    }
-    List<Pod> matched = new ArrayList<>();
-    for (Pod pod : cache.enginePods(ControlPlaneCache.PODS_BY_CACHE_DOMAIN, domain)) {
-      if (backend.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace())
-          && Pods.matches(pod, selector)) {
-        matched.add(pod);
-      }
-    }
-    return matched;
-  }
-
   /** The remote store NodeLocal servers are started with. */
   private static @Nullable String binding(CacheBackend backend, BackendMode mode) {
     return switch (mode) {
       case MANAGED -> RedisWorkload.endpoint(backend);
-      case EXTERNAL -> {
-        String endpoint = backend.getSpec().remoteStorage.endpoint;
-        endpoint = endpoint == null ? "" : endpoint.strip();
-        yield !endpoint.isEmpty() && CacheBackendRules.endpointProblem(endpoint) == null
-            ? endpoint
-            : null;
-      }
+      case EXTERNAL -> BackendReadiness.externalEndpoint(backend);
       default -> null;
     };
   }
@@ -436,11 +477,16 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
       try {
         return client.resource(desired).create();
       } catch (KubernetesClientException e) {
-        if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-          // Not in our cache (which sees only objects with our labels): someone else's.
-          throw new ConflictException(notOurs(desired));
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
         }
-        throw e;
+        // Not in our cache, which sees only objects with our labels: ours, not delivered yet, or
+        // someone else's.
+        HasMetadata existing = client.resource(desired).get();
+        if (existing != null && Owners.controlledBy(existing, backend)) {
+          throw new StaleException(desired.getKind() + " created, not in the cache yet");
+        }
+        throw new ConflictException(notOurs(desired));
       }
     }
     requireControlled(backend, live);
@@ -448,10 +494,29 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
       return live;
     }
     T next = client.getKubernetesSerialization().clone(live);
-    next.getMetadata().setLabels(desired.getMetadata().getLabels());
+    // Our labels on top of whatever else others put there (a GitOps tool, a policy webhook).
+    Map<String, String> labels =
+        next.getMetadata().getLabels() == null
+            ? new java.util.TreeMap<>()
+            : new java.util.TreeMap<>(next.getMetadata().getLabels());
+    labels.putAll(desired.getMetadata().getLabels());
+    next.getMetadata().setLabels(labels);
     annotate(next, desired);
     spec.accept(next, desired);
-    return client.resource(next).update();
+    return update(next);
+  }
+
+  /** Updates {@code next}; a conflict means the cache was behind: look again, do not fail. */
+  private <T extends HasMetadata> T update(T next) {
+    try {
+      return client.resource(next).update();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        throw new StaleException(
+            next.getKind() + " " + next.getMetadata().getName() + " changed since it was cached");
+      }
+      throw e;
+    }
   }
 
   private void carryOut(CacheBackend backend, NodeLocalPlan plan) {
@@ -468,7 +533,7 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
           pod.getMetadata().getName());
     }
     for (Pod pod : plan.update()) {
-      client.resource(pod).update();
+      update(pod);
     }
     for (Pod pod : plan.create()) {
       try {
@@ -488,9 +553,7 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
                 .inNamespace(pod.getMetadata().getNamespace())
                 .withName(pod.getMetadata().getName())
                 .get();
-        if (existing == null
-            || !Owners.controlledBy(existing, backend)
-            || existing.getMetadata().getDeletionTimestamp() == null) {
+        if (existing == null || !Owners.controlledBy(existing, backend)) {
           throw new ConflictException(
               "Pod "
                   + pod.getMetadata().getNamespace()
@@ -498,7 +561,7 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
                   + pod.getMetadata().getName()
                   + " exists and is not a server of this backend: delete or rename it");
         }
-        // ours, terminating: created on a later pass
+        // Ours: terminating (created on a later pass) or not in the cache yet.
       }
     }
   }
@@ -536,13 +599,16 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
         + " controller never adopts or changes another owner's object";
   }
 
+  /** The live object was written from this desired spec and still has our labels. */
   private static boolean sameHash(HasMetadata live, HasMetadata desired) {
     Map<String, String> a = live.getMetadata().getAnnotations();
+    Map<String, String> labels =
+        live.getMetadata().getLabels() == null ? Map.of() : live.getMetadata().getLabels();
     return a != null
         && Objects.equals(
             a.get(RedisWorkload.SPEC_HASH),
             desired.getMetadata().getAnnotations().get(RedisWorkload.SPEC_HASH))
-        && Objects.equals(live.getMetadata().getLabels(), desired.getMetadata().getLabels());
+        && labels.entrySet().containsAll(desired.getMetadata().getLabels().entrySet());
   }
 
   private static void annotate(HasMetadata next, HasMetadata desired) {
@@ -564,6 +630,13 @@ public final class CacheBackendReconciler implements Reconciler<CacheBackend> {
 
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /** The cache is behind the API server: not a failure, a reason to look again shortly. */
+  static final class StaleException extends RuntimeException {
+    StaleException(String message) {
+      super(message);
+    }
   }
 
   /** An object of ours is in the way of another owner's. */

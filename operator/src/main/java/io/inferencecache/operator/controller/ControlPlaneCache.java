@@ -175,6 +175,20 @@ public final class ControlPlaneCache implements AutoCloseable {
     return Optional.ofNullable(pods.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)));
   }
 
+  /**
+   * The engine pods a backend's selector matches in its namespace, terminating ones included,
+   * sorted by name; none when it has no selector (admission allows only the {@value #CACHE_DOMAIN}
+   * key, and only pods with it are watched).
+   */
+  public List<Pod> enginePodsOf(CacheBackend backend) {
+    var selector = io.inferencecache.operator.backend.Pods.selector(backend);
+    String domain = selector == null ? null : selector.get(CACHE_DOMAIN);
+    return domain == null
+        ? List.of()
+        : io.inferencecache.operator.backend.Pods.selectedBy(
+            backend, enginePods(PODS_BY_CACHE_DOMAIN, domain));
+  }
+
   /** Engine pods by one of the indexes ({@link #PODS_BY_BACKEND}, …). */
   public List<Pod> enginePods(String index, String key) {
     return pods.getIndexer().byIndex(index, key);

@@ -133,7 +133,16 @@ public final class ControllerRuntime implements AutoCloseable {
             options.healthGrace(),
             leading::get,
             clock);
-    Operator operator = backendOperator(client, registry, backends);
+    Operator operator;
+    try {
+      operator = backendOperator(client, registry, backends);
+    } catch (RuntimeException e) {
+      probes.forEach(p -> p.stop(0));
+      policy.close();
+      poller.close();
+      cache.close();
+      throw e;
+    }
     ControllerRuntime runtime =
         new ControllerRuntime(
             options, cache, policy, poller, status, operator, backends, leading, registry, probes);
@@ -142,12 +151,19 @@ public final class ControllerRuntime implements AutoCloseable {
         .description("1 while this replica holds the controller's Lease")
         .register(registry);
     Gauge.builder("inferencecache_controller_status_writes", status, StatusWriter::writes)
-        .description("Status subresource writes made by policy propagation and the poller")
+        .description(
+            "Status subresource writes made by the CacheBackend reconciler, policy propagation"
+                + " and the poller")
         .register(registry);
-    if (options.leaderElect()) {
-      runtime.elect(client);
-    } else {
-      runtime.startLeading();
+    try {
+      if (options.leaderElect()) {
+        runtime.elect(client);
+      } else {
+        runtime.startLeading();
+      }
+    } catch (RuntimeException e) {
+      runtime.close();
+      throw e;
     }
     return runtime;
   }

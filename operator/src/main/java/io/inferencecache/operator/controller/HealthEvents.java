@@ -21,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,8 +76,7 @@ final class HealthEvents {
     }
     RootCause.Verdict v = verdict.get();
     HealthReason before = active.put(key, v.reason());
-    String name = name(regarding, v.reason().conditionReason());
-    Instant last = written.get(name);
+    Instant last = written.get(key + "|" + v.reason().conditionReason());
     Instant now = clock.instant();
     if (before == v.reason() && last != null && now.isBefore(last.plus(REFRESH))) {
       return;
@@ -86,9 +84,24 @@ final class HealthEvents {
     write(regarding, v.reason().conditionReason(), "Warning", v.message(), before != v.reason());
   }
 
-  /** Forgets what it knew of an object that is gone. */
-  void forget(HasMetadata regarding) {
-    active.remove(key(regarding));
+  /**
+   * Records one occurrence of a transition (a condition that changed, a latch that was set) as the
+   * Event {@code <object>.<kind>.<reason>}, aggregated with the earlier ones of that name.
+   */
+  void transition(HasMetadata regarding, String reason, boolean warning, String note) {
+    write(regarding, reason, warning ? "Warning" : "Normal", note, true);
+  }
+
+  /** Forgets the verdicts and Event times of objects {@code gone} says are gone. */
+  void forgetIf(java.util.function.Predicate<String> gone) {
+    active.keySet().removeIf(k -> gone.test(object(k)));
+    written.keySet().removeIf(k -> gone.test(object(k)));
+  }
+
+  /** {@code namespace/name} of a key {@code Kind/namespace/name[|reason]}. */
+  private static String object(String key) {
+    int bar = key.indexOf('|');
+    return key.substring(key.indexOf('/') + 1, bar < 0 ? key.length() : bar);
   }
 
   private void write(
@@ -102,8 +115,9 @@ final class HealthEvents {
     MicroTime time = new MicroTime(MICRO.format(now.truncatedTo(ChronoUnit.MICROS)));
     var events = client.events().v1().events().inNamespace(namespace);
     try {
+      String writtenKey = key(regarding) + "|" + reason;
       Event existing =
-          written.containsKey(name) || !transition ? events.withName(name).get() : null;
+          written.containsKey(writtenKey) || !transition ? events.withName(name).get() : null;
       if (existing == null) {
         try {
           events.resource(event(regarding, namespace, name, reason, type, note, time)).create();
@@ -121,7 +135,7 @@ final class HealthEvents {
             new EventSeriesBuilder().withCount(count + 1).withLastObservedTime(time).build());
         events.resource(existing).update();
       }
-      written.put(name, now);
+      written.put(writtenKey, now);
       registry
           .counter("inferencecache_controller_events", "reason", reason, "result", "ok")
           .increment();
@@ -187,9 +201,5 @@ final class HealthEvents {
   /** The API server caps a note at 1 KiB. */
   private static String brief(String note) {
     return note.length() <= 1024 ? note : note.substring(0, 1023) + "…";
-  }
-
-  @Nullable HealthReason active(HasMetadata regarding) {
-    return active.get(key(regarding));
   }
 }

@@ -34,7 +34,24 @@ public final class StatusWriter {
    * when {@code current} may be stale) and writes it only when the status changed. Returns whether
    * a write was made; a failed write is logged once with its object and counted, never thrown.
    */
-  public synchronized <T extends HasMetadata> boolean edit(T current, UnaryOperator<T> edit) {
+  public <T extends HasMetadata> boolean edit(T current, UnaryOperator<T> edit) {
+    return write(current, edit) == Outcome.WRITTEN;
+  }
+
+  /** What became of an edit. */
+  public enum Outcome {
+    /** The status changed and was written. */
+    WRITTEN,
+    /** The edit changed nothing: no write. */
+    UNCHANGED,
+    /** The API server refused the write (logged and counted). */
+    FAILED,
+    /** The object is gone. */
+    GONE
+  }
+
+  /** {@link #edit}, saying which of the four happened. */
+  public synchronized <T extends HasMetadata> Outcome write(T current, UnaryOperator<T> edit) {
     @SuppressWarnings("unchecked")
     Class<T> type = (Class<T>) current.getClass();
     String namespace = current.getMetadata().getNamespace();
@@ -46,15 +63,15 @@ public final class StatusWriter {
               : client.resources(type).inNamespace(namespace).withName(name);
       T latest = resource.get();
       if (latest == null) {
-        return false; // deleted meanwhile: nothing to report on
+        return Outcome.GONE; // deleted meanwhile: nothing to report on
       }
       T edited = edit.apply(client.getKubernetesSerialization().clone(latest));
       if (Objects.equals(statusOf(latest), statusOf(edited))) {
-        return false;
+        return Outcome.UNCHANGED;
       }
       client.resource(edited).updateStatus();
       writes.incrementAndGet();
-      return true;
+      return Outcome.WRITTEN;
     } catch (KubernetesClientException e) {
       failures.incrementAndGet();
       LOG.warn(
@@ -64,7 +81,7 @@ public final class StatusWriter {
           name,
           e.getCode(),
           e.getMessage());
-      return false;
+      return Outcome.FAILED;
     }
   }
 

@@ -202,16 +202,9 @@ public final class WaitRegistry implements AutoCloseable {
   }
 
   private boolean rolledOut(CacheBackend backend, String hash) {
-    Map<String, String> selector = Pods.selector(backend);
-    String domain = selector == null ? null : selector.get(ControlPlaneCache.CACHE_DOMAIN);
-    if (domain == null) {
-      return false;
-    }
     List<Pod> live = new ArrayList<>();
-    for (Pod pod : cache.enginePods(ControlPlaneCache.PODS_BY_CACHE_DOMAIN, domain)) {
-      if (backend.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace())
-          && Pods.matches(pod, selector)
-          && !Pods.gone(pod)) {
+    for (Pod pod : cache.enginePodsOf(backend)) {
+      if (!Pods.gone(pod)) {
         live.add(pod);
       }
     }

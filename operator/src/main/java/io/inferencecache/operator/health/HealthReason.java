@@ -71,10 +71,10 @@ public enum HealthReason {
               NO_KV_EVENTS_OBSERVED,
               EVENTS_STALLED,
               HIT_RATE_COLLAPSED);
-      // No event ever: "stalled" and "hit rate" have nothing to measure yet.
       // An engine that cannot stay up publishes nothing and serves no hits.
       case ENGINE_CRASH_LOOPING ->
           EnumSet.of(NO_KV_EVENTS_OBSERVED, EVENTS_STALLED, HIT_RATE_COLLAPSED);
+      // No event ever: "stalled" and "hit rate" have nothing to measure yet.
       case NO_KV_EVENTS_OBSERVED -> EnumSet.of(EVENTS_STALLED, HIT_RATE_COLLAPSED);
       default -> EnumSet.noneOf(HealthReason.class);
     };

@@ -133,7 +133,10 @@ class BackendHealthTest {
             .findFirst()
             .orElseThrow();
     assertThat(crash.terminal()).isTrue();
-    assertThat(crash.message()).contains("redis-l2 restarted 7 times (last exit 137, OOMKilled)");
+    assertThat(crash.message())
+        .contains("redis-l2 is in CrashLoopBackOff (last exit 137, OOMKilled)")
+        .as("no restart count: the message is status, and must not change with every crash")
+        .doesNotContain("restart");
     assertThat(reasons(f)).contains(HealthReason.REDIS_NOT_READY);
     assertThat(RootCause.of(f).orElseThrow().suppressed()).contains(HealthReason.REDIS_NOT_READY);
   }
@@ -203,5 +206,12 @@ class BackendHealthTest {
         BackendHealth.findings(b, seen, s, List.of(), HEALTHY, T0, "fell from 0.60 to 0.05");
     assertThat(reasons(f)).containsExactly(HealthReason.HIT_RATE_COLLAPSED);
     assertThat(f.getFirst().terminal()).isTrue();
+    // With the server unreachable too, the collapse is hidden: nothing read from it is known.
+    var down = new BackendHealth.ControlPlane(new Failing.Since(T0, "refused"), null);
+    RootCause.Verdict v =
+        RootCause.of(BackendHealth.findings(b, seen, s, List.of(), down, T0, "collapsed"))
+            .orElseThrow();
+    assertThat(v.reason()).isEqualTo(HealthReason.SERVER_UNREACHABLE);
+    assertThat(v.suppressed()).containsExactly(HealthReason.HIT_RATE_COLLAPSED);
   }
 }

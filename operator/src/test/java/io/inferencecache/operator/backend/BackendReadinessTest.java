@@ -120,12 +120,60 @@ class BackendReadinessTest {
 
   @Test
   void applyingTheSameObservationsTwiceChangesNothing() {
-    CacheBackend b = backend(MANAGED);
-    CacheBackendStatus s = new CacheBackendStatus();
-    BackendReadiness.apply(b, managed(b, wired(b), rolledOut(1)), s, at(T0));
-    String first = io.fabric8.kubernetes.client.utils.Serialization.asJson(s);
-    BackendReadiness.apply(b, managed(b, wired(b), rolledOut(1)), s, at(T0.plusSeconds(10)));
-    assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(s)).isEqualTo(first);
+    CacheBackend managed = backend(MANAGED);
+    CacheBackend host = backend(POD_LOCAL);
+    CacheBackend external =
+        backend(
+            POD_LOCAL + "remoteStorage: {provider: Redis, ownership: External, endpoint: r:6379}");
+    CacheBackend eventsOnly = backend("integration: {mode: EventsOnly}");
+    CacheBackend nodeLocal = backend(Fixtures.NODE_LOCAL);
+    List<Pod> nodePods = List.of(engine("n", nodeLocal, 1, "n1"));
+    var cases =
+        List.of(
+            java.util.Map.entry(managed, managed(managed, wired(managed), rolledOut(1))),
+            java.util.Map.entry(
+                managed,
+                probed(managed, new ProbeOutcome.Ran("ok", "failed", "skipped", Map.of(), T0))),
+            java.util.Map.entry(
+                host,
+                new BackendReadiness.Observation(
+                    BackendMode.HOST_ONLY,
+                    wired(host),
+                    Coverage.of(host, wired(host), List.of()),
+                    null,
+                    null,
+                    null)),
+            java.util.Map.entry(
+                external,
+                new BackendReadiness.Observation(
+                    BackendMode.EXTERNAL,
+                    wired(external),
+                    Coverage.of(external, wired(external), List.of()),
+                    null,
+                    null,
+                    null)),
+            java.util.Map.entry(
+                eventsOnly,
+                new BackendReadiness.Observation(
+                    BackendMode.EVENTS_ONLY, List.of(), null, null, null, null)),
+            java.util.Map.entry(
+                nodeLocal,
+                new BackendReadiness.Observation(
+                    BackendMode.HOST_ONLY,
+                    nodePods,
+                    Coverage.of(nodeLocal, nodePods, List.of()),
+                    null,
+                    null,
+                    null)));
+    for (var c : cases) {
+      CacheBackendStatus s = observedEvents();
+      BackendReadiness.apply(c.getKey(), c.getValue(), s, at(T0));
+      String first = io.fabric8.kubernetes.client.utils.Serialization.asJson(s);
+      BackendReadiness.apply(c.getKey(), c.getValue(), s, at(T0.plusSeconds(10)));
+      assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(s))
+          .as(c.getValue().mode() + " " + c.getValue().probe())
+          .isEqualTo(first);
+    }
   }
 
   @Test
@@ -263,13 +311,19 @@ class BackendReadinessTest {
         BackendReadiness.apply(
             b,
             probed(
-                b, new ProbeOutcome.Ran("ok", "failed", "skipped", "routing: no PREFIX_MATCH", T0)),
+                b,
+                new ProbeOutcome.Ran(
+                    "ok",
+                    "failed",
+                    "skipped",
+                    Map.of("ingest", "not this one", "routing", "no PREFIX_MATCH"),
+                    T0)),
             s,
             at(T0));
     assertThat(applied.probeDue()).isTrue(); // Ready held up to the probe gate
     assertThat(cond(s, "FunctionalProbeOK").getReason()).isEqualTo("ProbeRoutingFailed");
     assertThat(cond(s, "Ready").getStatus()).isEqualTo("False");
-    assertThat(cond(s, "Ready").getMessage()).startsWith("functional probe failed: routing");
+    assertThat(cond(s, "Ready").getMessage()).isEqualTo("functional probe failed: no PREFIX_MATCH");
     assertThat(s.lastFunctionalProbeAt).isEqualTo(T0.toString());
 
     // Rate-limited pass: not run, the failure still holds Ready down; the server then unreachable:
@@ -282,7 +336,7 @@ class BackendReadinessTest {
 
     BackendReadiness.apply(
         b,
-        probed(b, new ProbeOutcome.Ran("ok", "ok", "skipped", null, T0.plusSeconds(70))),
+        probed(b, new ProbeOutcome.Ran("ok", "ok", "skipped", Map.of(), T0.plusSeconds(70))),
         s,
         at(T0.plusSeconds(70)));
     assertThat(cond(s, "FunctionalProbeOK").getReason()).isEqualTo("ProbeOK");
@@ -306,7 +360,7 @@ class BackendReadinessTest {
     CacheBackend b = backend(MANAGED);
     CacheBackendStatus s = observedEvents();
     BackendReadiness.apply(
-        b, probed(b, new ProbeOutcome.Ran("ok", "maybe", "skipped", null, T0)), s, at(T0));
+        b, probed(b, new ProbeOutcome.Ran("ok", "maybe", "skipped", Map.of(), T0)), s, at(T0));
     assertThat(cond(s, "FunctionalProbeOK").getReason()).isEqualTo("ProbeError");
     assertThat(cond(s, "FunctionalProbeOK").getMessage()).contains("routing=maybe");
     BackendReadiness.apply(b, probed(b, new ProbeOutcome.Bypassed()), s, at(T0));
@@ -325,7 +379,10 @@ class BackendReadinessTest {
         .isFalse(); // awaiting the first KV event
     CacheBackendStatus s = observedEvents();
     BackendReadiness.apply(
-        b, probed(b, new ProbeOutcome.Ran("failed", "skipped", "skipped", "x", T0)), s, at(T0));
+        b,
+        probed(b, new ProbeOutcome.Ran("failed", "skipped", "skipped", Map.of("ingest", "x"), T0)),
+        s,
+        at(T0));
     // Ready is now False because of the probe, yet the probe stays due: it must be able to recover.
     assertThat(
             BackendReadiness.apply(

@@ -130,6 +130,14 @@ class RedisWorkloadTest {
             .getMetadata()
             .getAnnotations()
             .get(RedisWorkload.SPEC_HASH);
-    assertThat(a).isEqualTo(same).isNotEqualTo(other).hasSize(16);
+    CacheBackend annotated = managed("");
+    annotated.getMetadata().setAnnotations(java.util.Map.of("note", "not part of the spec"));
+    annotated.getMetadata().setGeneration(7L);
+    String notSpec =
+        RedisWorkload.deployment(annotated)
+            .getMetadata()
+            .getAnnotations()
+            .get(RedisWorkload.SPEC_HASH);
+    assertThat(a).isEqualTo(same).isEqualTo(notSpec).isNotEqualTo(other).hasSize(16);
   }
 }

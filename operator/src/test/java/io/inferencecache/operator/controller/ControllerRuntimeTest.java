@@ -193,8 +193,9 @@ class ControllerRuntimeTest {
     assertThat(kube.resources(CacheIndex.class).withName(CacheIndex.NAME).get().getStatus())
         .isNull();
 
-    StandInServer server = server(port);
-    server.snapshot = snapshot("2026-12-03T08:00:00Z");
+    // Serving the snapshot from its first answer: the poller may call at once.
+    StandInServer server = StandInServer.start(port, snapshot("2026-12-03T08:00:00Z"));
+    closing.add(server);
     await()
         .atMost(10, TimeUnit.SECONDS)
         .until(() ->
@@ -460,12 +461,13 @@ class ControllerRuntimeTest {
     }
   }
 
-  /** Status writes the API server received so far (PUT or PATCH of a /status subresource). */
+  /** The managed Redis Deployment of a backend, or null. */
   private io.fabric8.kubernetes.api.model.apps.@Nullable Deployment redis(
       String namespace, String name) {
     return kube.apps().deployments().inNamespace(namespace).withName(name).get();
   }
 
+  /** Status writes the API server received so far (PUT or PATCH of a /status subresource). */
   private int statusWrites() throws Exception {
     return (int)
         cluster.requests().stream()

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A stand-in for the server's control listener, over real HTTP on loopback: it serves a {@code
@@ -34,8 +35,16 @@ final class StandInServer implements AutoCloseable {
   }
 
   static StandInServer start(int port) throws IOException {
+    return start(port, null);
+  }
+
+  /** Starts serving {@code snapshot} (null: an empty one) from the first request on. */
+  static StandInServer start(int port, @Nullable String snapshot) throws IOException {
     StandInServer server =
         new StandInServer(HttpServer.create(new InetSocketAddress("127.0.0.1", port), 8));
+    if (snapshot != null) {
+      server.snapshot = snapshot;
+    }
     server.http.createContext("/snapshot", server::snapshot);
     server.http.createContext("/policy", server::policy);
     server.http.createContext("/probe", server::probe);
