@@ -159,12 +159,7 @@ public final class RedisWorkload {
     }
     Deployment deployment =
         new DeploymentBuilder()
-            .withNewMetadata()
-            .withName(backend.getMetadata().getName())
-            .withNamespace(backend.getMetadata().getNamespace())
-            .withLabels(selector(backend))
-            .withOwnerReferences(Owners.controllerReference(backend))
-            .endMetadata()
+            .withMetadata(metadata(backend))
             .withNewSpec()
             .withReplicas(1)
             .withNewSelector()
@@ -184,16 +179,21 @@ public final class RedisWorkload {
     return stamped(deployment, deployment.getSpec());
   }
 
+  /** Both objects' metadata: the backend's name and namespace, our labels, its ownership. */
+  private static io.fabric8.kubernetes.api.model.ObjectMeta metadata(CacheBackend backend) {
+    return new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+        .withName(backend.getMetadata().getName())
+        .withNamespace(backend.getMetadata().getNamespace())
+        .withLabels(selector(backend))
+        .withOwnerReferences(Owners.controllerReference(backend))
+        .build();
+  }
+
   /** The Service: ClusterIP, port {@code redis} to the pods' {@code redis} port. */
   public static Service service(CacheBackend backend) {
     Service service =
         new ServiceBuilder()
-            .withNewMetadata()
-            .withName(backend.getMetadata().getName())
-            .withNamespace(backend.getMetadata().getNamespace())
-            .withLabels(selector(backend))
-            .withOwnerReferences(Owners.controllerReference(backend))
-            .endMetadata()
+            .withMetadata(metadata(backend))
             .withNewSpec()
             .withType("ClusterIP")
             .withSelector(selector(backend))

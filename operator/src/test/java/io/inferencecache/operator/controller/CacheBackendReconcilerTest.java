@@ -218,16 +218,7 @@ class CacheBackendReconcilerTest {
   void theFunctionalProbeGatesReadyAndARestartedControllerDoesNotProbeAgainAtOnce()
       throws Exception {
     server.probeRouting = "failed";
-    CacheBackend backend =
-        create(
-            backend(
-                "llama",
-                """
-                lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
-                  l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
-                remoteStorage: {provider: Redis, ownership: Managed}
-                """
-                    .formatted(IMAGE)));
+    CacheBackend backend = create(managed("llama"));
     await().atMost(10, TimeUnit.SECONDS).until(() -> deployment("llama") != null);
     rolledOut("llama");
     create(engine("llama-0", backend, true, "node-1"));
@@ -274,15 +265,7 @@ class CacheBackendReconcilerTest {
 
   @Test
   void leavingManagedModeDeletesTheRedisItRan() throws Exception {
-    create(
-        backend(
-            "llama",
-            """
-            lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
-              l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
-            remoteStorage: {provider: Redis, ownership: Managed}
-            """
-                .formatted(IMAGE)));
+    create(managed("llama"));
     await().atMost(10, TimeUnit.SECONDS).until(() -> deployment("llama") != null);
     await()
         .atMost(10, TimeUnit.SECONDS)
@@ -322,15 +305,7 @@ class CacheBackendReconcilerTest {
                 .endSpec()
                 .build())
         .create();
-    create(
-        backend(
-            "llama",
-            """
-            lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
-              l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
-            remoteStorage: {provider: Redis, ownership: Managed}
-            """
-                .formatted(IMAGE)));
+    create(managed("llama"));
     Condition remote =
         awaitCondition(
             "llama", "RemoteStorageReady", c -> c.getMessage().contains("not controlled"));
@@ -508,12 +483,7 @@ class CacheBackendReconcilerTest {
                 .endSpec()
                 .build())
         .create();
-    CacheBackend backend =
-        create(
-            backend(
-                "llama",
-                Fixtures.POD_LOCAL_SPEC
-                    + "remoteStorage: {provider: Redis, ownership: Managed}\n"));
+    CacheBackend backend = create(managed("llama"));
     Condition degraded = awaitCondition("llama", "Degraded", c -> c.getStatus().equals("True"));
     assertThat(degraded.getReason()).isEqualTo("ConfigGenerationFailed");
     assertThat(degraded.getMessage()).contains("Service team-a/llama");
@@ -540,12 +510,7 @@ class CacheBackendReconcilerTest {
   void aRootCauseSuppressesItsSymptomsOnce() throws Exception {
     // Redis not ready waits out 3 s of grace; the crash loop, terminal, is reported at once.
     restartWithGrace(Duration.ofSeconds(3));
-    CacheBackend backend =
-        create(
-            backend(
-                "llama",
-                Fixtures.POD_LOCAL_SPEC
-                    + "remoteStorage: {provider: Redis, ownership: Managed}\n"));
+    CacheBackend backend = create(managed("llama"));
     await().atMost(10, TimeUnit.SECONDS).until(() -> deployment("llama") != null);
     kube.resource(
             new PodBuilder()
@@ -636,6 +601,12 @@ class CacheBackendReconcilerTest {
 
   private void create(Pod pod) {
     kube.resource(pod).create();
+  }
+
+  /** A PodLocal backend with a managed Redis. */
+  private static CacheBackend managed(String name) throws Exception {
+    return backend(
+        name, Fixtures.POD_LOCAL_SPEC + "remoteStorage: {provider: Redis, ownership: Managed}\n");
   }
 
   private static CacheBackend backend(String name, String specTail) throws Exception {
