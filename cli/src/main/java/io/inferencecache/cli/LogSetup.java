@@ -39,6 +39,13 @@ final class LogSetup {
     };
   }
 
+  /** Shows only errors of the logger {@code name}. */
+  static void quiet(String name) {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.getLogger(name).setLevel(Level.ERROR);
+    }
+  }
+
   /** Applies both to the running logback configuration. */
   static void apply(String format, String level) {
     validate(format, level);

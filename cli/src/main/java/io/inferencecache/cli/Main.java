@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
       ValidateCommand.class,
       WebhooksCommand.class,
       ControllerCommand.class,
+      DemoCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Run 'inferencecache COMMAND --help' for the options of a command."})

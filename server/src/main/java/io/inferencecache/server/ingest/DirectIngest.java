@@ -98,6 +98,15 @@ public final class DirectIngest implements AutoCloseable {
     return running == null ? Optional.empty() : Optional.of(running.source());
   }
 
+  /**
+   * The sequence number of the last batch applied for {@code replica} of {@code tenant}, or -1
+   * (none yet, or no such source): a caller that published a batch can wait until it is applied.
+   */
+  public long lastSequence(String tenant, String replica) {
+    Running running = sources.get(key(tenant, replica));
+    return running == null ? -1 : running.stream().lastSequence();
+  }
+
   private static String key(String tenant, String replica) {
     return tenant + "/" + replica;
   }
