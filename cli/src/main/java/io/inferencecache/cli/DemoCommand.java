@@ -3,6 +3,7 @@ package io.inferencecache.cli;
 import io.inferencecache.cli.demo.Demo;
 import io.inferencecache.cli.demo.Scenario;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +83,14 @@ final class DemoCommand implements Callable<Integer> {
   long seed;
 
   @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "Also write the result as an HTML page with a chart (self-contained). Example: --report"
+              + " report.html")
+  java.nio.file.@org.jspecify.annotations.Nullable Path report;
+
+  @Option(
       names = "--log-level",
       defaultValue = "warn",
       description =
@@ -134,6 +143,16 @@ final class DemoCommand implements Callable<Integer> {
       err.flush();
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (report != null) {
+      try {
+        java.nio.file.Files.writeString(
+            report, io.inferencecache.cli.demo.DemoReport.html(result), StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        err.println("inferencecache demo: cannot write --report " + report + ": " + e.getMessage());
+        err.flush();
+        return 1;
+      }
+    }
     if (output.json()) {
       out.println(json(result));
     } else {

@@ -6,14 +6,7 @@ import io.inferencecache.core.fingerprint.ChainOptions;
 import io.inferencecache.core.fingerprint.HashScheme;
 import io.inferencecache.core.fingerprint.HashSchemes;
 import io.inferencecache.core.fingerprint.IcXxh3;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -87,19 +80,7 @@ final class HashCommand implements Callable<Integer> {
               + " Example: --block-size 32")
   private int blockSize;
 
-  @Option(
-      names = "--tokens",
-      paramLabel = "IDS",
-      description = "Token ids, comma-separated. Example: --tokens 1,2,3,4")
-  private @Nullable String tokens;
-
-  @Option(
-      names = "--tokens-file",
-      paramLabel = "FILE",
-      description =
-          "File of token ids separated by commas or white space ('-' for standard input)."
-              + " Example: --tokens-file prompt.tokens")
-  private @Nullable String tokensFile;
+  @Mixin private TokenInput input;
 
   @Option(
       names = "--parent",
@@ -155,7 +136,7 @@ final class HashCommand implements Callable<Integer> {
       throw usage("--parent-tokens must not be negative, got " + parentTokens);
     }
     ChainOptions options = options(hashScheme);
-    int[] ids = readTokens();
+    int[] ids = input.read(spec);
     BlockChain chain;
     try {
       chain = hashScheme.chain(ids, blockSize, options);
@@ -251,33 +232,6 @@ final class HashCommand implements Callable<Integer> {
               + "'");
     }
     return HexFormat.of().parseHex(hex);
-  }
-
-  private int[] readTokens() {
-    if (tokens != null && tokensFile != null) {
-      throw usage("give --tokens or --tokens-file, not both");
-    }
-    try {
-      if (tokens != null) {
-        return TokenListParser.parse("--tokens", tokens);
-      }
-      if (tokensFile == null || tokensFile.equals("-")) {
-        if (tokensFile == null && Terminal.stdinIsTerminal()) {
-          throw usage("give --tokens or --tokens-file, or pipe token ids on standard input");
-        }
-        Reader stdin = new InputStreamReader(System.in, StandardCharsets.UTF_8);
-        return TokenListParser.parse("standard input", stdin);
-      }
-      try (Reader file = Files.newBufferedReader(Path.of(tokensFile), StandardCharsets.UTF_8)) {
-        return TokenListParser.parse("--tokens-file " + tokensFile, file);
-      }
-    } catch (TokenListParser.TokenListException e) {
-      throw usage(e.getMessage());
-    } catch (NoSuchFileException e) {
-      throw usage("--tokens-file: no such file: " + tokensFile);
-    } catch (IOException | java.nio.file.InvalidPathException e) {
-      throw usage("--tokens-file: cannot read '" + tokensFile + "': " + e.getMessage());
-    }
   }
 
   private void print(BlockChain chain, int tokenCount, boolean withDigest) {

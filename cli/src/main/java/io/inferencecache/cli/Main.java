@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
       WebhooksCommand.class,
       ControllerCommand.class,
       DemoCommand.class,
+      LookupCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Run 'inferencecache COMMAND --help' for the options of a command."})

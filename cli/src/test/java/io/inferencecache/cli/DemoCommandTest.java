@@ -74,6 +74,30 @@ class DemoCommandTest {
   }
 
   @Test
+  void theReportIsOneHtmlPageWithTheChartAndTheTable(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path page = dir.resolve("report.html");
+    CommandRun run =
+        CommandRun.of(
+            "demo",
+            "--replicas",
+            "2",
+            "--scenario",
+            "rag",
+            "--requests",
+            "20",
+            "--report",
+            page.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("rag             lookup-route");
+    String html = java.nio.file.Files.readString(page);
+    assertThat(html)
+        .startsWith("<!doctype html>")
+        .contains("<svg", "<title>rag round-robin:", "<title>rag lookup-route:", "<table>")
+        .doesNotContain("<script", "http://", "https://");
+  }
+
+  @Test
   void badFlagsAreUsageErrorsThatNameTheFlag() {
     CommandRun scenario = CommandRun.of("demo", "--scenario", "chat");
     assertThat(scenario.exitCode()).isEqualTo(Main.USAGE_ERROR);

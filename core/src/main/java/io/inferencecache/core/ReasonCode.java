@@ -30,6 +30,32 @@ public enum ReasonCode {
   /** RenderTemplate: the template could not be rendered. */
   RENDER_ERROR;
 
+  /** What the code means, in a sentence for people (the CLI prints it next to the code). */
+  public String meaning() {
+    return switch (this) {
+      case PREFIX_MATCH -> "replicas hold a prefix of the prompt; scores rank them";
+      case TENANT_HOT ->
+          "no replica holds a prefix; replicas warm for this tenant and model, ranked by hit rate";
+      case AFFINITY_HINT ->
+          "no evidence either way; one replica that holds entries, chosen by a stable hash of the"
+              + " prompt";
+      case NO_HINT -> "nothing to suggest: route as you would without the index";
+      case POLICY_REQUIRES_CHAIN ->
+          "the namespace's policy requires a block chain and the request has none";
+      case TIMEOUT -> "the lookup did not finish inside its deadline";
+      case UNKNOWN_TENANT ->
+          "the index has nothing for this tenant: check the tenant id the engines report";
+      case UNKNOWN_MODEL ->
+          "the tenant is known but has nothing for this model: check the model id the engines"
+              + " report";
+      case UNKNOWN_HASH_SCHEME ->
+          "the tenant and model are known, but not under this hash scheme: check --scheme";
+      case OK -> "rendered";
+      case TEMPLATE_NOT_FOUND -> "no such template";
+      case RENDER_ERROR -> "the template could not be rendered";
+    };
+  }
+
   /** The string that travels in {@code reason_code}. */
   public String wire() {
     return name();
