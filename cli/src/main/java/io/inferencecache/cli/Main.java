@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
       ControllerCommand.class,
       DemoCommand.class,
       LookupCommand.class,
+      SnapshotCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Run 'inferencecache COMMAND --help' for the options of a command."})

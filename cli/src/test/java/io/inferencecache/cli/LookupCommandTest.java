@@ -1,19 +1,10 @@
 package io.inferencecache.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.inferencecache.events.sim.SimulatedEngine;
-import io.inferencecache.events.sim.SimulatedEngineOptions;
-import io.inferencecache.server.InferenceCacheServer;
-import io.inferencecache.server.ServerOptions;
-import io.inferencecache.server.ingest.EngineSource;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.time.Duration;
-import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -27,101 +18,63 @@ class LookupCommandTest {
 
   @Test
   void theEngineHoldingThePromptIsRankedFirstWithItsReason() throws Exception {
-    try (SimulatedEngine engine =
-        SimulatedEngine.start(SimulatedEngineOptions.vllm().withSeed(3))) {
-      EngineSource source =
-          new EngineSource(
-              engine.publishEndpoint(),
-              engine.replayEndpoint().orElseThrow(),
-              "engine-a",
-              "llama",
+    try (OneEngineServer cluster = new OneEngineServer()) {
+      int[] prompt = IntStream.range(1000, 1100).toArray(); // 6 full blocks
+      cluster.serve(prompt);
+      String tokens =
+          IntStream.of(prompt).mapToObj(String::valueOf).collect(Collectors.joining(","));
+      String address = cluster.grpc();
+
+      CommandRun text =
+          CommandRun.of(
+              "lookup",
+              "--server",
+              address,
+              "--tenant",
               "team-a",
-              "vllm",
-              "kv-events");
-      ServerOptions options =
-          ServerOptions.builder()
-              .engines(List.of(source))
-              .control(new ServerOptions.Control(new InetSocketAddress("127.0.0.1", 0), null))
-              .build()
-              .onLoopback();
-      try (InferenceCacheServer server =
-          InferenceCacheServer.start(
-              options,
-              () -> {
-                throw new IllegalStateException("no Kubernetes API in this test");
-              })) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> server.ingest().synced());
-        int[] prompt = IntStream.range(1000, 1100).toArray(); // 6 full blocks
-        engine.submit(prompt);
-        String tokens =
-            IntStream.of(prompt).mapToObj(String::valueOf).collect(Collectors.joining(","));
-        String address = "127.0.0.1:" + server.grpcAddress().getPort();
-        await()
-            .atMost(Duration.ofSeconds(20))
-            .until(() ->
-                CommandRun.of(
-                        "lookup",
-                        "--server",
-                        address,
-                        "--tenant",
-                        "team-a",
-                        "--model",
-                        "llama",
-                        "--tokens",
-                        tokens)
-                    .out()
-                    .startsWith("PREFIX_MATCH"));
+              "--model",
+              "llama",
+              "--tokens",
+              tokens);
+      assertThat(text.exitCode()).as(text.err()).isZero();
+      assertThat(text.out())
+          .startsWith("PREFIX_MATCH")
+          .contains("100 prompt tokens: replicas hold a prefix of the prompt")
+          .containsPattern("1\\s+engine-a\\s+[0-9.]+\\s+96");
 
-        CommandRun text =
-            CommandRun.of(
-                "lookup",
-                "--server",
-                address,
-                "--tenant",
-                "team-a",
-                "--model",
-                "llama",
-                "--tokens",
-                tokens);
-        assertThat(text.exitCode()).isZero();
-        assertThat(text.out())
-            .contains("100 prompt tokens: replicas hold a prefix of the prompt")
-            .containsPattern("1\\s+engine-a\\s+[0-9.]+\\s+96");
+      CommandRun json =
+          CommandRun.of(
+              "lookup",
+              "--server",
+              address,
+              "--tenant",
+              "team-a",
+              "--model",
+              "llama",
+              "--tokens",
+              tokens,
+              "-o",
+              "json");
+      JsonNode answer = new ObjectMapper().readTree(json.out());
+      assertThat(answer.path("reasonCode").asText()).isEqualTo("PREFIX_MATCH");
+      assertThat(answer.path("replicas").get(0).path("replicaId").asText()).isEqualTo("engine-a");
+      assertThat(answer.path("replicas").get(0).path("matchedTokens").asInt()).isEqualTo(96);
 
-        CommandRun json =
-            CommandRun.of(
-                "lookup",
-                "--server",
-                address,
-                "--tenant",
-                "team-a",
-                "--model",
-                "llama",
-                "--tokens",
-                tokens,
-                "-o",
-                "json");
-        JsonNode answer = new ObjectMapper().readTree(json.out());
-        assertThat(answer.path("reasonCode").asText()).isEqualTo("PREFIX_MATCH");
-        assertThat(answer.path("replicas").get(0).path("replicaId").asText()).isEqualTo("engine-a");
-        assertThat(answer.path("replicas").get(0).path("matchedTokens").asInt()).isEqualTo(96);
-
-        CommandRun wrongTenant =
-            CommandRun.of(
-                "lookup",
-                "--server",
-                address,
-                "--tenant",
-                "team-b",
-                "--model",
-                "llama",
-                "--tokens",
-                tokens);
-        assertThat(wrongTenant.exitCode()).isZero();
-        assertThat(wrongTenant.out())
-            .startsWith("UNKNOWN_TENANT")
-            .contains("check the tenant id the engines report");
-      }
+      CommandRun wrongTenant =
+          CommandRun.of(
+              "lookup",
+              "--server",
+              address,
+              "--tenant",
+              "team-b",
+              "--model",
+              "llama",
+              "--tokens",
+              tokens);
+      assertThat(wrongTenant.exitCode()).isZero();
+      assertThat(wrongTenant.out())
+          .startsWith("UNKNOWN_TENANT")
+          .contains("check the tenant id the engines report");
     }
   }
 
