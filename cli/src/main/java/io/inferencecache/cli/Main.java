@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       DemoCommand.class,
       LookupCommand.class,
       SnapshotCommand.class,
+      TopCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Run 'inferencecache COMMAND --help' for the options of a command."})

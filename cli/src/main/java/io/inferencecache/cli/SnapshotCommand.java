@@ -68,15 +68,43 @@ final class SnapshotCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    URI uri;
-    try {
-      uri = URI.create(url);
-      if (uri.getScheme() == null || uri.getHost() == null) {
-        throw new IllegalArgumentException("needs http(s)://host:port/snapshot");
-      }
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--url " + url + ": " + e.getMessage());
+    URI uri = uri(spec, "--url", url);
+    PrintWriter err = spec.commandLine().getErr();
+    Fetched fetched = fetch(spec, uri, tokenFile, timeout);
+    if (fetched.problem() != null) {
+      err.println("inferencecache snapshot: " + fetched.problem());
+      err.flush();
+      return 1;
     }
+    PrintWriter out = spec.commandLine().getOut();
+    if (output.json()) {
+      out.println(fetched.body().strip());
+    } else {
+      table(out, JSON.readTree(fetched.body()));
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** {@code value} of {@code flag} as an http(s) URL, or a usage error naming the flag. */
+  static URI uri(CommandSpec spec, String flag, String value) {
+    try {
+      URI uri = URI.create(value);
+      if (uri.getScheme() == null || uri.getHost() == null) {
+        throw new IllegalArgumentException("needs http(s)://host:port/path");
+      }
+      return uri;
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), flag + " " + value + ": " + e.getMessage());
+    }
+  }
+
+  /** A GET: the body of a 200, or what went wrong, in words. */
+  record Fetched(@Nullable String body, @Nullable String problem) {}
+
+  /** GETs {@code uri}, with the bearer token of {@code tokenFile} if given. */
+  static Fetched fetch(CommandSpec spec, URI uri, @Nullable Path tokenFile, Duration timeout)
+      throws InterruptedException {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
     if (tokenFile != null) {
       try {
@@ -84,21 +112,21 @@ final class SnapshotCommand implements Callable<Integer> {
       } catch (NoSuchFileException e) {
         throw new ParameterException(
             spec.commandLine(), "--token-file: no such file: " + tokenFile);
+      } catch (IOException e) {
+        throw new ParameterException(
+            spec.commandLine(), "--token-file: cannot read " + tokenFile + ": " + e.getMessage());
       }
     }
-    PrintWriter err = spec.commandLine().getErr();
     HttpResponse<String> response;
     try (HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build()) {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      err.println("inferencecache snapshot: no answer from " + url + ": " + e);
-      err.flush();
-      return 1;
+      return new Fetched(null, "no answer from " + uri + ": " + e);
     }
     if (response.statusCode() != 200) {
-      err.println(
-          "inferencecache snapshot: "
-              + url
+      return new Fetched(
+          null,
+          uri
               + " answered "
               + response.statusCode()
               + (response.statusCode() == 401 || response.statusCode() == 403
@@ -107,20 +135,11 @@ final class SnapshotCommand implements Callable<Integer> {
                   : "")
               + ": "
               + response.body().strip());
-      err.flush();
-      return 1;
     }
-    PrintWriter out = spec.commandLine().getOut();
-    if (output.json()) {
-      out.println(response.body().strip());
-    } else {
-      table(out, JSON.readTree(response.body()));
-    }
-    out.flush();
-    return 0;
+    return new Fetched(response.body(), null);
   }
 
-  private static void table(PrintWriter out, JsonNode s) {
+  static void table(PrintWriter out, JsonNode s) {
     out.printf(
         Locale.ROOT,
         "%d prefixes, %d hot; %d replicas, %d tenants%n",

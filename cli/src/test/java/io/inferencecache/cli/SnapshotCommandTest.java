@@ -29,6 +29,56 @@ class SnapshotCommandTest {
   }
 
   @Test
+  void topDrawsFramesWithRatesAndTheReplicas() throws Exception {
+    try (OneEngineServer cluster = new OneEngineServer()) {
+      cluster.serve(IntStream.range(1, 65).toArray());
+      String metrics = "http://127.0.0.1:" + cluster.server.httpAddress().getPort() + "/metrics";
+      CommandRun top =
+          CommandRun.of(
+              "top",
+              "--url",
+              cluster.snapshotUrl(),
+              "--metrics-url",
+              metrics,
+              "--interval",
+              "200ms",
+              "--iterations",
+              "2");
+      assertThat(top.exitCode()).as(top.err()).isZero();
+      String[] frames = top.out().split("\n\n(?=inferencecache top)");
+      assertThat(frames).hasSize(2);
+      assertThat(frames[0]).contains("lookups -/s   KV events -/s").contains("engine-a");
+      assertThat(frames[1]).containsPattern("lookups \\d+/s   KV events \\d+/s   max ingest lag");
+      // The series top reads exist under these names (a rename would show 0/s for ever).
+      String exposition =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(java.net.URI.create(metrics)).build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(TopCommand.sum(exposition, "inferencecache_ingest_events_total")).isPositive();
+      assertThat(exposition).contains("inferencecache_ingest_max_lag_seconds ");
+      CommandRun.of(
+          "lookup",
+          "--server",
+          cluster.grpc(),
+          "--tenant",
+          "team-a",
+          "--model",
+          "llama",
+          "--tokens",
+          "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16");
+      String after =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(java.net.URI.create(metrics)).build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(TopCommand.sum(after, "inferencecache_lookup_route_calls_total")).isEqualTo(1.0);
+    }
+  }
+
+  @Test
   void noAnswerIsExitOneAndABadUrlExitTwo() throws Exception {
     int port;
     try (ServerSocket free = new ServerSocket(0)) {
