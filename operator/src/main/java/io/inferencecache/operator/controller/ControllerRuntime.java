@@ -178,6 +178,26 @@ public final class ControllerRuntime implements AutoCloseable {
       KubernetesClient client,
       PrometheusMeterRegistry registry,
       CacheBackendReconciler reconciler) {
+    // JOSDK registers some gauges without a description; Prometheus wants HELP on every series
+    // (promtool check metrics).
+    registry
+        .config()
+        .meterFilter(
+            new io.micrometer.core.instrument.config.MeterFilter() {
+              @Override
+              public io.micrometer.core.instrument.Meter.Id map(
+                  io.micrometer.core.instrument.Meter.Id id) {
+                if (!id.getName().startsWith("operator.sdk") || id.getDescription() != null) {
+                  return id;
+                }
+                return new io.micrometer.core.instrument.Meter.Id(
+                    id.getName(),
+                    io.micrometer.core.instrument.Tags.of(id.getTags()),
+                    id.getBaseUnit(),
+                    "Java Operator SDK: " + id.getName().replace('.', ' '),
+                    id.getType());
+              }
+            });
     Operator operator =
         new Operator(o ->
             o.withKubernetesClient(client)

@@ -245,6 +245,11 @@ class CacheBackendReconcilerTest {
         .contains("\"hashScheme\":\"vllm\"")
         .contains("\"model\":\"functional-self-test\"");
     assertThat(status("llama").lastFunctionalProbeAt).isNotNull();
+    assertThat(metricsOf(controller))
+        .as("the series InferenceCacheBackendProbeFailing reads")
+        .contains(
+            "inferencecache_backend_probe_result_total{backend=\"team-a/llama\",result=\"failed\","
+                + "stage=\"routing\"} 1.0");
 
     // A restart: the new process reconciles the backend, and the mark in status keeps it from
     // probing again inside the 30 s window.
@@ -725,6 +730,17 @@ class CacheBackendReconcilerTest {
   /** Reconciliations JOSDK has started, from its Micrometer metrics on our /metrics. */
   private long reconciliations() throws Exception {
     return reconciliations(controller);
+  }
+
+  private static String metricsOf(ControllerRuntime controller) throws Exception {
+    return new String(
+        java.net
+            .URI
+            .create("http://127.0.0.1:" + controller.probeAddress().getPort() + "/metrics")
+            .toURL()
+            .openStream()
+            .readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static long reconciliations(ControllerRuntime controller) throws Exception {

@@ -392,6 +392,21 @@ class ControllerRuntimeTest {
                 .contains("inferencecache_controller_snapshot_scrapes_total{result=\"ok\"}"));
     assertThat(metrics(controller))
         .contains("inferencecache_controller_policy_pushes_total{result=\"ok\"}");
+    // The controller series the alerts and the dashboard read exist; promtool finds the
+    // exposition clean.
+    String exposition = metrics(controller);
+    for (String name :
+        java.util.List.of("inferencecache_controller_policy_pushes_total", "operator_sdk_")) {
+      assertThat(exposition).contains(name);
+    }
+    String rules =
+        Files.readString(Path.of("../deploy/observability/alerting-rules.yaml"))
+            + Files.readString(Path.of("../deploy/observability/grafana-dashboard.json"));
+    var read = java.util.regex.Pattern.compile("inferencecache_controller_[a-z_]+").matcher(rules);
+    while (read.find()) {
+      assertThat(exposition).as("read by the alerts or the dashboard").contains(read.group());
+    }
+    io.inferencecache.operator.ObservabilityTest.checkMetrics(exposition, "the controller");
     assertThat(
             http.send(
                     java.net.http.HttpRequest.newBuilder(base.resolve("/metrics"))

@@ -66,6 +66,24 @@ public final class ServerMetrics implements AutoCloseable {
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
   public ServerMetrics() {
+    // Two of Micrometer's processor series break Prometheus' naming rules (promtool check metrics:
+    // an abbreviated unit, and "_count" on a gauge): the CPU count under a name that does not,
+    // and process_cpu_usage in place of the CPU time in nanoseconds.
+    registry
+        .config()
+        .meterFilter(
+            new io.micrometer.core.instrument.config.MeterFilter() {
+              @Override
+              public io.micrometer.core.instrument.Meter.Id map(
+                  io.micrometer.core.instrument.Meter.Id id) {
+                return id.getName().equals("system.cpu.count")
+                    ? id.withName("system.cpu.logical.processors")
+                    : id;
+              }
+            })
+        .meterFilter(
+            io.micrometer.core.instrument.config.MeterFilter.denyNameStartsWith(
+                "process.cpu.time"));
     Gauge.builder("inferencecache.server.up", up, AtomicInteger::get)
         .description("1 while the server is serving")
         .register(registry);
