@@ -107,12 +107,16 @@ final class DemoCommand implements Callable<Integer> {
         scenarios.addAll(List.of(Scenario.values()));
       } else {
         for (String name : scenario.split(",")) {
+          if (name.strip().equalsIgnoreCase("all")) {
+            throw new IllegalArgumentException(
+                "--scenario all stands alone: it already means every scenario");
+          }
           scenarios.add(Scenario.parse(name.strip()));
         }
       }
       options = new Demo.Options(replicas, scenarios, requests, duration, seed, capacityBlocks);
       LogSetup.apply("text", logLevel);
-      if (logLevel.equalsIgnoreCase("warn")) {
+      if (logLevel.equalsIgnoreCase("warn") || logLevel.equalsIgnoreCase("warning")) {
         // Its one warning, that the control listener runs without authentication, is by design
         // here: loopback only, and nothing calls it.
         LogSetup.quiet("io.inferencecache.server.InferenceCacheServer");
@@ -121,7 +125,7 @@ final class DemoCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     PrintWriter err = spec.commandLine().getErr();
-    boolean live = System.console() != null && !output.json();
+    boolean live = Terminal.interactive() && !output.json();
     Demo.Result result =
         Demo.run(
             options,
@@ -196,7 +200,8 @@ final class DemoCommand implements Callable<Integer> {
             p.lookupP99Nanos() / 1000.0,
             reasons(p.reasons(), p.requests()));
       }
-      if (s.policies().size() == 2) {
+      if (s.policies().size() == 2
+          && s.policies().get(0).requests() == s.policies().get(1).requests()) {
         Demo.PolicyResult rr = s.policies().get(0);
         Demo.PolicyResult hinted = s.policies().get(1);
         out.printf(

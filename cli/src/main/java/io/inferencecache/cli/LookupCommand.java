@@ -80,6 +80,10 @@ final class LookupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new ParameterException(
+          spec.commandLine(), "--timeout must be positive, got " + timeout);
+    }
     int[] tokens = input.read(spec);
     if (tokens.length == 0) {
       throw new ParameterException(spec.commandLine(), "the prompt has no token ids");

@@ -68,6 +68,10 @@ final class SnapshotCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new ParameterException(
+          spec.commandLine(), "--timeout must be positive, got " + timeout);
+    }
     URI uri = uri(spec, "--url", url);
     PrintWriter err = spec.commandLine().getErr();
     Fetched fetched = fetch(spec, uri, tokenFile, timeout);
@@ -90,7 +94,9 @@ final class SnapshotCommand implements Callable<Integer> {
   static URI uri(CommandSpec spec, String flag, String value) {
     try {
       URI uri = URI.create(value);
-      if (uri.getScheme() == null || uri.getHost() == null) {
+      if (uri.getScheme() == null
+          || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+          || uri.getHost() == null) {
         throw new IllegalArgumentException("needs http(s)://host:port/path");
       }
       return uri;

@@ -13,6 +13,14 @@ final class Terminal {
    * hang. On Java 22+ {@code System.console()} exists even when input is redirected, and {@code
    * Console.isTerminal()} tells; on 21 a console exists only for a terminal.
    */
+  /**
+   * Whether the process talks to a terminal (the console exists and, on Java 22+, is one): live
+   * progress lines and screen redraws are for people, not for pipes and logs.
+   */
+  static boolean interactive() {
+    return stdinIsTerminal();
+  }
+
   static boolean stdinIsTerminal() {
     Console console = System.console();
     if (console == null) {

@@ -83,7 +83,7 @@ final class TopCommand implements Callable<Integer> {
     }
     URI snapshot = SnapshotCommand.uri(spec, "--url", url);
     URI metrics = SnapshotCommand.uri(spec, "--metrics-url", metricsUrl);
-    boolean terminal = System.console() != null;
+    boolean terminal = Terminal.interactive();
     PrintWriter out = spec.commandLine().getOut();
     for (int frame = 1; iterations == 0 || frame <= iterations; frame++) {
       StringBuilder screen = new StringBuilder();
@@ -117,8 +117,8 @@ final class TopCommand implements Callable<Integer> {
           String.format(
               Locale.ROOT,
               "lookups %s/s   KV events %s/s   max ingest lag %.1f s%n",
-              lookups < 0 ? "-" : String.format(Locale.ROOT, "%.0f", (calls - lookups) / seconds),
-              events < 0 ? "-" : String.format(Locale.ROOT, "%.0f", (applied - events) / seconds),
+              rate(lookups, calls, seconds),
+              rate(events, applied, seconds),
               lag));
       lookups = calls;
       events = applied;
@@ -137,6 +137,13 @@ final class TopCommand implements Callable<Integer> {
     screen.append(table);
   }
 
+  /** A counter's rate since the last frame; "-" on the first, or after a reset. */
+  private static String rate(double before, double now, double seconds) {
+    return before < 0 || now < before
+        ? "-"
+        : String.format(Locale.ROOT, "%.0f", (now - before) / seconds);
+  }
+
   /** The sum of every sample of {@code name} in Prometheus text (all label sets). */
   static double sum(String exposition, String name) {
     double total = 0;
@@ -146,7 +153,11 @@ final class TopCommand implements Callable<Integer> {
               || line.charAt(name.length()) == ' '
               || line.charAt(name.length()) == '{')) {
         try {
-          total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          // name{labels} value [timestamp]: the value is the first field after the labels.
+          String rest =
+              line.substring(line.indexOf('}') >= 0 ? line.indexOf('}') + 1 : name.length())
+                  .strip();
+          total += Double.parseDouble(rest.split("\\s+")[0]);
         } catch (NumberFormatException e) {
           // not a sample line
         }

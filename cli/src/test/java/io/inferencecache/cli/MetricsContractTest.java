@@ -61,16 +61,19 @@ class MetricsContractTest {
                     Duration.ofSeconds(10),
                     0))) {
       cluster.serve(IntStream.range(1, 65).toArray());
-      CommandRun.of(
-          "lookup",
-          "--server",
-          cluster.grpc(),
-          "--tenant",
-          "team-a",
-          "--model",
-          "llama",
-          "--tokens",
-          "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16");
+      assertThat(
+              CommandRun.of(
+                      "lookup",
+                      "--server",
+                      cluster.grpc(),
+                      "--tenant",
+                      "team-a",
+                      "--model",
+                      "llama",
+                      "--tokens",
+                      "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16")
+                  .exitCode())
+          .isZero();
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() ->

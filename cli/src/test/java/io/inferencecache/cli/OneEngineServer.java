@@ -47,7 +47,12 @@ final class OneEngineServer implements AutoCloseable {
       engine.close();
       throw e;
     }
-    await().atMost(Duration.ofSeconds(20)).until(() -> server.ingest().synced());
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> server.ingest().synced());
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
   }
 
   /** Submits {@code prompt} and waits until the server has applied its events. */

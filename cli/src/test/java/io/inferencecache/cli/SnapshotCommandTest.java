@@ -58,16 +58,19 @@ class SnapshotCommandTest {
               .body();
       assertThat(TopCommand.sum(exposition, "inferencecache_ingest_events_total")).isPositive();
       assertThat(exposition).contains("inferencecache_ingest_max_lag_seconds ");
-      CommandRun.of(
-          "lookup",
-          "--server",
-          cluster.grpc(),
-          "--tenant",
-          "team-a",
-          "--model",
-          "llama",
-          "--tokens",
-          "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16");
+      assertThat(
+              CommandRun.of(
+                      "lookup",
+                      "--server",
+                      cluster.grpc(),
+                      "--tenant",
+                      "team-a",
+                      "--model",
+                      "llama",
+                      "--tokens",
+                      "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16")
+                  .exitCode())
+          .isZero();
       String after =
           java.net.http.HttpClient.newHttpClient()
               .send(

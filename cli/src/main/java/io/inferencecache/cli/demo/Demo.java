@@ -300,9 +300,10 @@ public final class Demo {
 
   /**
    * The engine LookupRoute ranks first when it holds part of the prompt. A hint without matched
-   * tokens ({@code AFFINITY_HINT}: where this tenant's traffic went before) says nothing about the
-   * cache, and following it alone would pile every new prefix on one replica: like a real gateway,
-   * the demo leaves that choice to its load balancer.
+   * tokens ({@code AFFINITY_HINT}) says nothing about the cache: it hashes the prompt over the
+   * replicas that already hold entries, so on emptied engines it names the first one to warm up,
+   * and following it would pile every new prefix there. Like a real gateway, the demo leaves that
+   * choice to its load balancer.
    */
   private static @Nullable Integer hinted(LookupRouteResponse response, int engines) {
     if (response.getReplicaScoresCount() == 0
