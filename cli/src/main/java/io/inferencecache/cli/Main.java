@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
       LookupCommand.class,
       SnapshotCommand.class,
       TopCommand.class,
+      DoctorCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Run 'inferencecache COMMAND --help' for the options of a command."})

@@ -1,0 +1,271 @@
+package io.inferencecache.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.inferencecache.api.v1alpha1.CacheBackend;
+import io.inferencecache.api.v1alpha1.CachePolicy;
+import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.api.v1alpha1.status.CacheBackendStatus;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code inferencecache doctor} against the fabric8 mock API server (CRUD mode, our CRDs) and a
+ * real server following a simulated engine: a healthy cluster passes with exit 0; each failing
+ * check gives its code and the exit code upstream gives.
+ */
+class DoctorCommandTest {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private KubernetesMockServer api;
+  private KubernetesClient kube;
+  private Path kubeconfig;
+
+  @BeforeEach
+  void start(@TempDir Path dir) throws Exception {
+    api =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    api.init();
+    kube = api.createClient();
+    for (String plural :
+        List.of("cachebackends", "cachepolicies", "cachetenants", "cacheindexes")) {
+      try (InputStream in =
+          getClass()
+              .getClassLoader()
+              .getResourceAsStream("META-INF/fabric8/" + plural + ".inferencecache.io-v1.yml")) {
+        kube.resource(YAML.readValue(in, CustomResourceDefinition.class)).create();
+      }
+    }
+    kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(
+        kubeconfig,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+        users: [{name: test, user: {token: test}}]
+        contexts: [{name: mock, context: {cluster: mock, user: test}}]
+        current-context: mock
+        """
+            .formatted(kube.getConfiguration().getMasterUrl()));
+  }
+
+  @AfterEach
+  void stop() {
+    kube.close();
+    api.destroy();
+  }
+
+  private JsonNode doctor(String... args) throws Exception {
+    List<String> all =
+        new ArrayList<>(List.of("doctor", "--kubeconfig", kubeconfig.toString(), "-o", "json"));
+    all.addAll(List.of(args));
+    CommandRun run = CommandRun.of(all.toArray(String[]::new));
+    JsonNode result = JSON.readTree(run.out());
+    assertThat(run.exitCode())
+        .as(run.err())
+        .isEqualTo(result.path("summary").path("exitCode").asInt());
+    return result;
+  }
+
+  private static List<String> codes(JsonNode result) {
+    List<String> codes = new ArrayList<>();
+    result.path("findings").forEach(f -> codes.add(f.path("code").asText()));
+    return codes;
+  }
+
+  private CacheBackend backend(String namespace, String name, String domain) throws Exception {
+    return YAML.readValue(
+        """
+        apiVersion: inferencecache.io/v1alpha1
+        kind: CacheBackend
+        metadata: {name: %s, namespace: %s}
+        spec: {runtime: VLLM, integration: {mode: EventsOnly},
+               engineSelector: {matchLabels: {inferencecache.io/cache-domain: %s}}}
+        """
+            .formatted(name, namespace, domain),
+        CacheBackend.class);
+  }
+
+  private void ready(CacheBackend b, String reason) {
+    CacheBackend live = kube.resource(b).get();
+    live.setStatus(new CacheBackendStatus());
+    Condition ready = new Condition();
+    ready.setType("Ready");
+    ready.setStatus(reason.equals("KVEventsObserved") ? "True" : "False");
+    ready.setReason(reason);
+    ready.setMessage(reason);
+    live.getStatus().conditions = List.of(ready);
+    live.getStatus().matchedEnginePods = reason.equals("KVEventsObserved") ? 1 : 0;
+    live.getStatus().engineSelectorMessage = "no Pods in namespace match";
+    if (reason.equals("KVEventsObserved")) {
+      live.getStatus().firstKVEventObservedAt = java.time.Instant.now().toString();
+      live.getStatus().indexParticipation = new CacheBackendStatus.IndexParticipation();
+      live.getStatus().indexParticipation.prefixCount = 4L;
+      live.getStatus().indexParticipation.lastEventAt = java.time.Instant.now().toString();
+    }
+    kube.resource(live).updateStatus();
+  }
+
+  private void pod(String namespace, String name, String domain, boolean wired) {
+    PodBuilder pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withNamespace(namespace)
+            .withName(name)
+            .withLabels(Map.of("inferencecache.io/cache-domain", domain))
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("vllm")
+            .withImage("vllm")
+            .endContainer()
+            .endSpec();
+    if (wired) {
+      pod.editMetadata()
+          .withAnnotations(Map.of("inferencecache.io/injected-by", namespace + "/llama"))
+          .endMetadata();
+    }
+    kube.resource(pod.build()).create();
+  }
+
+  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> void create(T resource) {
+    kube.resource(resource).create();
+  }
+
+  @Test
+  void aHealthyClusterPassesWithExitZero() throws Exception {
+    try (OneEngineServer server = new OneEngineServer()) {
+      server.serve(IntStream.range(1, 65).toArray());
+      CacheBackend b = backend("team-a", "llama", "llama");
+      create(b);
+      ready(b, "KVEventsObserved");
+      pod("team-a", "engine-a", "llama", true); // the snapshot's replica id, a real pod
+      create(
+          YAML.readValue(
+              "apiVersion: inferencecache.io/v1alpha1\nkind: CacheTenant\nmetadata: {name: t, namespace: team-a}\nspec: {tenantID: team-a}\n",
+              CacheTenant.class));
+      create(
+          YAML.readValue(
+              "apiVersion: inferencecache.io/v1alpha1\nkind: CachePolicy\nmetadata: {name: default, namespace: team-a}\nspec: {}\n",
+              CachePolicy.class));
+
+      JsonNode result =
+          doctor(
+              "--server-endpoint",
+              server.grpc(),
+              "--control-port",
+              String.valueOf(server.server.controlAddress().getPort()));
+      assertThat(codes(result))
+          .contains("SV003", "SN004", "PL002", "PB002", "CB006", "EP002", "CT002", "CP002");
+      assertThat(result.path("summary").path("warn").asInt()).as(result.toString()).isZero();
+      assertThat(result.path("summary").path("fail").asInt()).isZero();
+      assertThat(result.path("summary").path("exitCode").asInt()).isZero();
+
+      CommandRun human =
+          CommandRun.of("doctor", "--kubeconfig", kubeconfig.toString(), "--config-only");
+      assertThat(human.exitCode()).isZero();
+      assertThat(human.out())
+          .contains("OK   CB006  cachebackend/team-a/llama")
+          .contains("Summary: ");
+    }
+  }
+
+  @Test
+  void eachFailingCheckHasItsCodeAndTheExitCodeFollows() throws Exception {
+    try (OneEngineServer server = new OneEngineServer()) {
+      server.serve(IntStream.range(1, 65).toArray());
+      CacheBackend b = backend("team-a", "llama", "llama");
+      create(b);
+      ready(b, "NoEnginePods");
+      create(backend("team-a", "twin", "llama")); // selects the same pods
+      pod("team-a", "stray", "llama", false);
+      create(
+          YAML.readValue(
+              "apiVersion: inferencecache.io/v1alpha1\nkind: CacheTenant\nmetadata: {name: t, namespace: team-a}\nspec: {tenantID: acme}\n",
+              CacheTenant.class));
+      create(
+          YAML.readValue(
+              "apiVersion: inferencecache.io/v1alpha1\nkind: CachePolicy\nmetadata: {name: a, namespace: team-a}\nspec: {}\n",
+              CachePolicy.class));
+      create(
+          YAML.readValue(
+              "apiVersion: inferencecache.io/v1alpha1\nkind: CachePolicy\nmetadata: {name: b, namespace: team-a}\nspec: {}\n",
+              CachePolicy.class));
+      create(backend("team-b", "lonely", "other"));
+
+      JsonNode warned =
+          doctor(
+              "--server-endpoint",
+              server.grpc(),
+              "--control-port",
+              String.valueOf(server.server.controlAddress().getPort()));
+      assertThat(codes(warned))
+          .contains("CB001", "CB002", "CB003", "EP003", "CP003", "CP001", "MM001", "MM002");
+      assertThat(warned.path("summary").path("exitCode").asInt()).isEqualTo(1);
+      JsonNode mm001 =
+          JSON.valueToTree(
+              codes(warned).indexOf("MM001") >= 0
+                  ? warned.path("findings").get(codes(warned).indexOf("MM001"))
+                  : null);
+      assertThat(mm001.path("message").asText()).contains("'acme'").contains("UNKNOWN_TENANT");
+    }
+
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    JsonNode down =
+        doctor(
+            "--server-endpoint",
+            "127.0.0.1:" + port,
+            "--control-port",
+            String.valueOf(port),
+            "--timeout",
+            "2s");
+    assertThat(codes(down)).contains("SV001", "SN001", "PL001", "PB001");
+    assertThat(down.path("summary").path("exitCode").asInt()).isEqualTo(2);
+
+    JsonNode unwired = doctor("--config-only", "-n", "team-a");
+    assertThat(codes(unwired)).contains("EP003").doesNotContain("SV001", "CP001");
+  }
+
+  @Test
+  void badFlagsAreUsageErrors() {
+    CommandRun output = CommandRun.of("doctor", "-o", "yaml");
+    assertThat(output.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(output.err()).contains("-o must be human, json or table");
+    CommandRun endpoint = CommandRun.of("doctor", "--server-endpoint", "host:port");
+    assertThat(endpoint.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(endpoint.err()).contains("--server-endpoint must be host[:port]");
+  }
+}
