@@ -260,6 +260,58 @@ class DoctorCommandTest {
   }
 
   @Test
+  void staleEventsMissingEndpointsFailingProbesUnwiredPodsAndFullQuotasAreWarned()
+      throws Exception {
+    CacheBackend stale = backend("team-a", "stale", "stale");
+    create(stale);
+    ready(stale, "KVEventsObserved");
+    CacheBackend live = kube.resource(stale).get();
+    live.getStatus().indexParticipation.lastEventAt = "2026-01-01T00:00:00Z";
+    kube.resource(live).updateStatus();
+    pod("team-a", "stale-0", "stale", false); // selected by one backend, not wired by it
+
+    CacheBackend remote =
+        YAML.readValue(
+            """
+            apiVersion: inferencecache.io/v1alpha1
+            kind: CacheBackend
+            metadata: {name: remote, namespace: team-a}
+            spec: {runtime: VLLM, engineSelector: {matchLabels: {inferencecache.io/cache-domain: remote}},
+                   lmCache: {topology: PodLocal}, remoteStorage: {provider: Redis, ownership: Managed}}
+            """,
+            CacheBackend.class);
+    create(remote);
+    ready(remote, "KVEventsObserved");
+    CacheBackend probed = kube.resource(remote).get();
+    Condition probe = new Condition();
+    probe.setType("FunctionalProbeOK");
+    probe.setStatus("False");
+    probe.setReason("ProbeRoutingFailed");
+    probe.setMessage("no PREFIX_MATCH");
+    probed.getStatus().conditions = List.of(probed.getStatus().conditions.getFirst(), probe);
+    kube.resource(probed).updateStatus();
+
+    CacheTenant tenant =
+        YAML.readValue(
+            "apiVersion: inferencecache.io/v1alpha1\nkind: CacheTenant\nmetadata: {name: full, namespace: team-a}\nspec: {tenantID: team-a}\n",
+            CacheTenant.class);
+    create(tenant);
+    CacheTenant full = kube.resource(tenant).get();
+    full.setStatus(new io.inferencecache.api.v1alpha1.status.CacheTenantStatus());
+    Condition exceeded = new Condition();
+    exceeded.setType("QuotaExceeded");
+    exceeded.setStatus("True");
+    exceeded.setReason("OverEntryBudget");
+    exceeded.setMessage("1000 of 1000 entries");
+    full.getStatus().conditions = List.of(exceeded);
+    kube.resource(full).updateStatus();
+
+    JsonNode result = doctor("--config-only");
+    assertThat(codes(result)).contains("CB004", "CB005", "CB007", "EP001", "CT001");
+    assertThat(result.path("summary").path("exitCode").asInt()).isEqualTo(1);
+  }
+
+  @Test
   void badFlagsAreUsageErrors() {
     CommandRun output = CommandRun.of("doctor", "-o", "yaml");
     assertThat(output.exitCode()).isEqualTo(Main.USAGE_ERROR);
