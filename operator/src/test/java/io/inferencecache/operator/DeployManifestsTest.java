@@ -44,6 +44,7 @@ class DeployManifestsTest {
   private static final Path DEPLOY = Path.of("../deploy");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final KubernetesSerialization K8S = new KubernetesSerialization();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The objects a kustomization builds (its resources, recursively; patches not applied). */
   private static List<HasMetadata> build(Path dir) throws Exception {
@@ -289,6 +290,73 @@ class DeployManifestsTest {
         .contains(
             "--allowed-controller-sa=system:serviceaccount:inference-cache-system:"
                 + controller.getSpec().getTemplate().getSpec().getServiceAccountName());
+  }
+
+  /**
+   * The Helm chart renders what the base builds. Its templates use only {@code {{ .Values.x.y }}}
+   * and {@code {{ toJson .Values.x }}}, which this renders with the chart's default values (helm is
+   * not installed here); the base's image is set by its kustomization's {@code images}.
+   */
+  @Test
+  void theHelmChartRendersTheBase() throws Exception {
+    Path chart = DEPLOY.resolve("helm/inference-cache");
+    JsonNode values = YAML.readTree(chart.resolve("values.yaml").toFile());
+    List<HasMetadata> rendered = new ArrayList<>();
+    try (var templates = Files.list(chart.resolve("templates"))) {
+      for (Path template : templates.sorted().toList()) {
+        String text = Files.readString(template);
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile(
+                    "\\{\\{\\s*(toJson\\s+)?\\.Values\\.([A-Za-z0-9_.]+)\\s*}}")
+                .matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+          JsonNode value = values;
+          for (String key : m.group(2).split("\\.")) {
+            value = value.path(key);
+          }
+          assertThat(value.isMissingNode()).as(template + " uses " + m.group(2)).isFalse();
+          String replacement = m.group(1) != null ? JSON.writeValueAsString(value) : value.asText();
+          m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(out);
+        assertThat(out.toString()).as(template + ": only .Values and toJson").doesNotContain("{{");
+        Path tmp = Files.createTempFile("chart", ".yaml");
+        Files.writeString(tmp, out.toString());
+        rendered.addAll(parse(tmp));
+        Files.delete(tmp);
+      }
+    }
+    JsonNode images =
+        YAML.readTree(DEPLOY.resolve("base/kustomization.yaml").toFile()).path("images").get(0);
+    String image = images.path("newName").asText() + ":" + images.path("newTag").asText();
+    List<HasMetadata> base =
+        build(DEPLOY.resolve("base")).stream()
+            .filter(o -> !o.getKind().equals("CustomResourceDefinition"))
+            .toList();
+    for (Deployment d : of(base, Deployment.class)) {
+      for (Container c : d.getSpec().getTemplate().getSpec().getContainers()) {
+        if (c.getImage().equals(images.path("name").asText())) {
+          c.setImage(image);
+        }
+      }
+    }
+    assertThat(rendered).hasSameSizeAs(base);
+    for (HasMetadata object : base) {
+      HasMetadata twin =
+          rendered.stream()
+              .filter(r -> sameObject(r, object))
+              .findFirst()
+              .orElseThrow(() ->
+                  new AssertionError(
+                      "the chart has no "
+                          + object.getKind()
+                          + " "
+                          + object.getMetadata().getName()));
+      assertThat(JSON.readTree(K8S.asJson(twin)))
+          .as(object.getKind() + " " + object.getMetadata().getName())
+          .isEqualTo(JSON.readTree(K8S.asJson(object)));
+    }
   }
 
   @Test
