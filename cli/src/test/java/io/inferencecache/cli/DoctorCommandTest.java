@@ -312,6 +312,46 @@ class DoctorCommandTest {
   }
 
   @Test
+  void aRefusedOrGarbledSnapshotSaysWhatToDo() throws Exception {
+    try (OneEngineServer server = new OneEngineServer()) {
+      // A control listener that refuses the token, then one that answers what is not JSON.
+      for (int status : new int[] {401, 200}) {
+        com.sun.net.httpserver.HttpServer control =
+            com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 4);
+        control.createContext(
+            "/",
+            exchange -> {
+              byte[] body = (status == 200 ? "not json" : "unauthorized").getBytes();
+              int code = exchange.getRequestURI().getPath().equals("/snapshot") ? status : 405;
+              exchange.sendResponseHeaders(
+                  code, exchange.getRequestMethod().equals("HEAD") ? -1 : body.length);
+              if (!exchange.getRequestMethod().equals("HEAD")) {
+                exchange.getResponseBody().write(body);
+              }
+              exchange.close();
+            });
+        control.start();
+        try {
+          JsonNode result =
+              doctor(
+                  "--server-endpoint", server.grpc(),
+                  "--control-port", String.valueOf(control.getAddress().getPort()));
+          if (status == 401) {
+            assertThat(codes(result)).contains("SV003", "SN005", "PL002", "PB002");
+            assertThat(result.toString()).contains("audience inferencecache.io/controller");
+          } else {
+            assertThat(codes(result)).contains("SN002");
+          }
+          assertThat(result.path("summary").path("exitCode").asInt()).isEqualTo(1);
+        } finally {
+          control.stop(0);
+        }
+      }
+    }
+  }
+
+  @Test
   void badFlagsAreUsageErrors() {
     CommandRun output = CommandRun.of("doctor", "-o", "yaml");
     assertThat(output.exitCode()).isEqualTo(Main.USAGE_ERROR);
