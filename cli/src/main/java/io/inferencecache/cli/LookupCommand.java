@@ -71,19 +71,11 @@ final class LookupCommand implements Callable<Integer> {
   @Option(names = "--adapter", description = "The LoRA adapter id, if the prompt uses one.")
   @Nullable String adapter;
 
-  @Option(
-      names = "--timeout",
-      defaultValue = "5s",
-      converter = GoDurationConverter.class,
-      description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
+  @Mixin private CallTimeout callTimeout;
 
   @Override
   public Integer call() throws Exception {
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new ParameterException(
-          spec.commandLine(), "--timeout must be positive, got " + timeout);
-    }
+    Duration timeout = callTimeout.get(spec);
     int[] tokens = input.read(spec);
     if (tokens.length == 0) {
       throw new ParameterException(spec.commandLine(), "the prompt has no token ids");

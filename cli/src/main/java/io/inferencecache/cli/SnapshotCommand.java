@@ -59,19 +59,11 @@ final class SnapshotCommand implements Callable<Integer> {
               + " token of audience inferencecache.io/controller).")
   @Nullable Path tokenFile;
 
-  @Option(
-      names = "--timeout",
-      defaultValue = "5s",
-      converter = GoDurationConverter.class,
-      description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
+  @Mixin private CallTimeout callTimeout;
 
   @Override
   public Integer call() throws Exception {
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new ParameterException(
-          spec.commandLine(), "--timeout must be positive, got " + timeout);
-    }
+    Duration timeout = callTimeout.get(spec);
     URI uri = uri(spec, "--url", url);
     PrintWriter err = spec.commandLine().getErr();
     Fetched fetched = fetch(spec, uri, tokenFile, timeout);

@@ -353,7 +353,7 @@ public final class Doctor {
     var status = b.getStatus();
     List<Condition> conditions =
         status == null || status.conditions == null ? List.of() : status.conditions;
-    Condition ready = find(conditions, "Ready");
+    Condition ready = io.inferencecache.operator.status.StatusConditions.find(conditions, "Ready");
     boolean external =
         b.getSpec().remoteStorage != null
             && b.getSpec().remoteStorage.ownership == Enums.Ownership.External;
@@ -412,7 +412,8 @@ public final class Doctor {
           "the remote tier has no usable endpoint yet (see RemoteStorageReady)");
       warned = true;
     }
-    Condition probe = find(conditions, "FunctionalProbeOK");
+    Condition probe =
+        io.inferencecache.operator.status.StatusConditions.find(conditions, "FunctionalProbeOK");
     if (probe != null && !"True".equals(probe.getStatus())) {
       add(
           "CB007",
@@ -438,12 +439,9 @@ public final class Doctor {
           "pod/" + pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
       List<String> matching = new ArrayList<>();
       for (CacheBackend b : backends) {
-        var selector =
-            b.getSpec().engineSelector == null ? null : b.getSpec().engineSelector.matchLabels;
         if (b.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace())
-            && selector != null
-            && !selector.isEmpty()
-            && pod.getMetadata().getLabels().entrySet().containsAll(selector.entrySet())) {
+            && io.inferencecache.operator.backend.Pods.matches(
+                pod, io.inferencecache.operator.backend.Pods.selector(b))) {
           matching.add(b.getMetadata().getName());
         }
       }
@@ -487,7 +485,8 @@ public final class Doctor {
         t.getStatus() == null || t.getStatus().conditions == null
             ? List.of()
             : t.getStatus().conditions;
-    Condition exceeded = find(conditions, "QuotaExceeded");
+    Condition exceeded =
+        io.inferencecache.operator.status.StatusConditions.find(conditions, "QuotaExceeded");
     if (exceeded != null && "True".equals(exceeded.getStatus())) {
       add(
           "CT001",
@@ -585,15 +584,6 @@ public final class Doctor {
             "cannot read pod " + ns + "/" + id + ": " + e.getMessage());
       }
     }
-  }
-
-  private static @Nullable Condition find(List<Condition> conditions, String type) {
-    for (Condition c : conditions) {
-      if (type.equals(c.getType())) {
-        return c;
-      }
-    }
-    return null;
   }
 
   private static boolean stale(String time) {

@@ -24,9 +24,6 @@ public final class Fixtures {
       """
           .formatted(IMAGE);
 
-  /** {@link #POD_LOCAL}, for specs that go on after it. */
-  public static final String POD_LOCAL_SPEC = POD_LOCAL;
-
   public static final String NODE_LOCAL =
       """
       lmCache: {topology: NodeLocal, nodeLocal: {idleRetentionSeconds: 60,

@@ -47,7 +47,6 @@ class CacheBackendReconcilerTest {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final String NS = "team-a";
-  private static final String IMAGE = "registry.example/lmcache@sha256:" + "a".repeat(64);
 
   private MockCluster cluster;
   private KubernetesClient kube;
@@ -137,13 +136,11 @@ class CacheBackendReconcilerTest {
         create(
             backend(
                 "llama",
-                """
-                lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
-                  l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
-                remoteStorage: {provider: Redis, ownership: Managed,
-                  redis: {resources: {limits: {memory: 10Gi}}}}
-                """
-                    .formatted(IMAGE)));
+                Fixtures.POD_LOCAL
+                    + """
+                    remoteStorage: {provider: Redis, ownership: Managed,
+                                      redis: {resources: {limits: {memory: 10Gi}}}}
+                    """));
 
     Deployment deployment =
         await().atMost(10, TimeUnit.SECONDS).until(() -> deployment("llama"), d -> d != null);
@@ -330,21 +327,17 @@ class CacheBackendReconcilerTest {
     create(
         backend(
             "good",
-            """
-            lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
-              l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
-            remoteStorage: {provider: Redis, ownership: External, endpoint: "redis.shared:6379"}
-            """
-                .formatted(IMAGE)));
+            Fixtures.POD_LOCAL
+                + """
+                remoteStorage: {provider: Redis, ownership: External, endpoint: "redis.shared:6379"}
+                """));
     create(
         backend(
             "bad",
-            """
-            lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
-              l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
-            remoteStorage: {provider: Redis, ownership: External, endpoint: "redis://shared:6379"}
-            """
-                .formatted(IMAGE)));
+            Fixtures.POD_LOCAL
+                + """
+                remoteStorage: {provider: Redis, ownership: External, endpoint: "redis://shared:6379"}
+                """));
     Condition good =
         awaitCondition("good", "RemoteStorageReady", c -> c.getStatus().equals("True"));
     assertThat(good.getReason()).isEqualTo("ExternalEndpointAccepted");
@@ -392,15 +385,7 @@ class CacheBackendReconcilerTest {
 
   @Test
   void aHostOnlyBackendCountsAnEngineOfAnOlderGenerationAsUnverified() throws Exception {
-    CacheBackend backend =
-        create(
-            backend(
-                "llama",
-                """
-                lmCache: {topology: PodLocal, podLocal: {server: {image: "%s", port: 6555,
-                  l1Capacity: 8Gi, resources: {limits: {memory: 10Gi}}}}}
-                """
-                    .formatted(IMAGE)));
+    CacheBackend backend = create(backend("llama", Fixtures.POD_LOCAL));
     Pod old = engine("llama-0", backend, true, "node-1");
     old.getMetadata().getAnnotations().put(EngineConfigGenerator.INJECTED_GENERATION, "0");
     create(old);
@@ -423,12 +408,8 @@ class CacheBackendReconcilerTest {
         create(
             backend(
                 "llama",
-                """
-                lmCache: {topology: NodeLocal, nodeLocal: {idleRetentionSeconds: 2,
-                  server: {image: "%s", port: 6555, httpPort: 6580, l1Capacity: 16Gi,
-                    maxGPUWorkers: 2, maxCPUWorkers: 2, resources: {limits: {memory: 18Gi}}}}}
-                """
-                    .formatted(IMAGE)));
+                Fixtures.NODE_LOCAL.replace(
+                    "idleRetentionSeconds: 60", "idleRetentionSeconds: 2")));
     create(engine("llama-0", backend, false, "node-a"));
     create(engine("llama-1", backend, false, "node-b"));
 
@@ -462,7 +443,7 @@ class CacheBackendReconcilerTest {
 
   @Test
   void aTransientStateInsideTheGraceReportsNothing() throws Exception {
-    create(backend("llama", Fixtures.POD_LOCAL_SPEC)); // no engine pod yet: waiting may fix that
+    create(backend("llama", Fixtures.POD_LOCAL)); // no engine pod yet: waiting may fix that
     awaitCondition("llama", "Ready", c -> c.getReason().equals("NoEnginePods"));
     Condition degraded = awaitCondition("llama", "Degraded", c -> true);
     assertThat(degraded.getStatus()).isEqualTo("False");
@@ -611,7 +592,7 @@ class CacheBackendReconcilerTest {
   /** A PodLocal backend with a managed Redis. */
   private static CacheBackend managed(String name) throws Exception {
     return backend(
-        name, Fixtures.POD_LOCAL_SPEC + "remoteStorage: {provider: Redis, ownership: Managed}\n");
+        name, Fixtures.POD_LOCAL + "remoteStorage: {provider: Redis, ownership: Managed}\n");
   }
 
   private static CacheBackend backend(String name, String specTail) throws Exception {
