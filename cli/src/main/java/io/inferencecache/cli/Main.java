@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       VersionCommand.class,
       HashCommand.class,
+      TokenizeCommand.class,
       BenchCommand.class,
       ServerCommand.class,
       SubscriberCommand.class,

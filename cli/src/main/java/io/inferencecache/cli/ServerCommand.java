@@ -10,13 +10,13 @@ import io.inferencecache.server.ServerOptions;
 import io.inferencecache.server.grpc.LookupOptions;
 import io.inferencecache.server.ingest.EngineSource;
 import io.inferencecache.server.ingest.PodDiscoveryOptions;
+import io.inferencecache.server.tokenize.TokenizeLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -181,9 +181,36 @@ public final class ServerCommand implements Callable<Integer> {
       names = "--tokenizer-models-dir",
       defaultValue = "",
       description =
-          "Upstream's tokenizer directory. Accepted; this build does not tokenize prompt_text"
-              + " (such lookups fail open with NO_HINT), and says so at start.")
+          "Directory of Hugging Face tokenizers, <dir>/<model id>/tokenizer.json (model ids may"
+              + " hold '/'), loaded at start, offline: LookupRoute then tokenizes prompt_text and"
+              + " messages for those models. Empty (the default) turns server-side tokenization"
+              + " off: such lookups fail open with TOKENIZER_NOT_FOUND.")
   String tokenizerDir;
+
+  @Option(
+      names = "--max-prompt-bytes",
+      defaultValue = "1048576",
+      description =
+          "Most UTF-8 bytes of prompt_text and messages a LookupRoute may carry for tokenization"
+              + " (default: ${DEFAULT-VALUE}, upstream's 1 MiB); past it: PROMPT_TOO_LARGE.")
+  int maxPromptBytes;
+
+  @Option(
+      names = "--max-concurrent-tokenize",
+      defaultValue = "64",
+      description =
+          "Most tokenizations running at once (default: ${DEFAULT-VALUE}, as upstream); past it a"
+              + " lookup fails open at once with TOKENIZER_BUSY.")
+  int maxConcurrentTokenize;
+
+  @Option(
+      names = "--tokenize-timeout",
+      defaultValue = "5s",
+      converter = GoDurationConverter.class,
+      description =
+          "Longest a tokenization may take when the caller's deadline is later or absent"
+              + " (default: ${DEFAULT-VALUE}, upstream's); past it: TIMEOUT.")
+  Duration tokenizeTimeout;
 
   // Logs
 
@@ -381,13 +408,6 @@ public final class ServerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ServerOptions options = options();
     LogSetup.apply(logFormat, logLevel);
-    if (!tokenizerDir.isEmpty()) {
-      LoggerFactory.getLogger(ServerCommand.class)
-          .warn(
-              "event=tokenizer_models_dir_ignored dir={} note=\"this build does not tokenize"
-                  + " prompt_text; such lookups answer NO_HINT\"",
-              tokenizerDir);
-    }
     CountDownLatch stopped = new CountDownLatch(1);
     InferenceCacheServer server = InferenceCacheServer.start(options);
     Runtime.getRuntime()
@@ -436,7 +456,11 @@ public final class ServerCommand implements Callable<Integer> {
           .control(
               new ServerOptions.Control(
                   ServerOptions.bindAddress("--snapshot-bind-address", snapshotBind), auth()))
-          .lookup(new LookupOptions(blockSize, maxLookupTokens, maxChainBlocks))
+          .lookup(new LookupOptions(blockSize, maxLookupTokens, maxChainBlocks, maxPromptBytes))
+          .tokenizerModels(tokenizerDir.isEmpty() ? null : Path.of(tokenizerDir))
+          .tokenize(
+              new TokenizeLimits(
+                  maxPromptBytes, maxLookupTokens, maxConcurrentTokenize, tokenizeTimeout))
           .policy(policy())
           .ingest(ServerOptions.defaults().ingest().withIndexBlockSize(blockSize))
           .engines(sources)

@@ -1,5 +1,9 @@
 package io.inferencecache.cli;
 
+import io.inferencecache.server.tokenize.ChatTemplate;
+import io.inferencecache.server.tokenize.ModelTokenizer;
+import io.inferencecache.server.tokenize.TokenizeLimits;
+import io.inferencecache.server.tokenize.Tokenizers;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -13,8 +17,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * The prompt's token ids, from {@code --tokens}, {@code --tokens-file} or standard input: shared by
- * the commands that take a prompt ({@code hash}, {@code lookup}).
+ * The prompt's token ids, from {@code --tokens}, {@code --tokens-file} or standard input, or
+ * tokenized here from {@code --text} or {@code --chat} with the model's Hugging Face tokenizer
+ * ({@code --tokenizer DIR}, offline): shared by the commands that take a prompt ({@code hash},
+ * {@code lookup}, {@code tokenize}).
  */
 final class TokenInput {
 
@@ -32,8 +38,46 @@ final class TokenInput {
               + " Example: --tokens-file prompt.tokens")
   private @Nullable String tokensFile;
 
+  @Option(
+      names = "--tokenizer",
+      paramLabel = "DIR",
+      description =
+          "Directory with the model's tokenizer.json (and tokenizer_config.json for --chat), as"
+              + " the server's --tokenizer-models-dir holds it. Example: --tokenizer"
+              + " models/Qwen/Qwen3-8B")
+  private @Nullable Path tokenizer;
+
+  @Option(
+      names = "--text",
+      paramLabel = "TEXT",
+      description =
+          "Plain text to tokenize with --tokenizer, special tokens added (as a completions"
+              + " request). Example: --text 'Hello, world!'")
+  private @Nullable String text;
+
+  @Option(
+      names = "--chat",
+      paramLabel = "FILE",
+      description =
+          "Chat to render through the model's chat template and tokenize with --tokenizer ('-'"
+              + " for standard input): a JSON array of {role, content} messages, or an object"
+              + " with \"messages\" and template variables (\"tools\", \"enable_thinking\","
+              + " \"add_generation_prompt\", default true). The server's prompt_text is the chat of"
+              + " one user message. Example: --chat chat.json")
+  private @Nullable String chat;
+
+  private @Nullable String rendered;
+
+  /** The chat as rendered by the template, once {@link #read} tokenized one; else null. */
+  @Nullable String rendered() {
+    return rendered;
+  }
+
   /** The ids; a usage error of {@code spec}'s command names what to change. */
   int[] read(CommandSpec spec) {
+    if (tokenizer != null || text != null || chat != null) {
+      return tokenize(spec);
+    }
     if (tokens != null && tokensFile != null) {
       throw usage(spec, "give --tokens or --tokens-file, not both");
     }
@@ -57,6 +101,35 @@ final class TokenInput {
       throw usage(spec, "--tokens-file: no such file: " + tokensFile);
     } catch (IOException | java.nio.file.InvalidPathException e) {
       throw usage(spec, "--tokens-file: cannot read '" + tokensFile + "': " + e.getMessage());
+    }
+  }
+
+  private int[] tokenize(CommandSpec spec) {
+    if (tokens != null || tokensFile != null) {
+      throw usage(spec, "give token ids (--tokens, --tokens-file) or text to tokenize, not both");
+    }
+    if (tokenizer == null) {
+      throw usage(spec, (text != null ? "--text" : "--chat") + " needs --tokenizer DIR");
+    }
+    if ((text == null) == (chat == null)) {
+      throw usage(spec, "--tokenizer needs exactly one of --text or --chat");
+    }
+    Tokenizers.prepareNatives();
+    try (ModelTokenizer model =
+        ModelTokenizer.load(tokenizer.toString(), tokenizer, TokenizeLimits.DEFAULTS)) {
+      if (text != null) {
+        return model.encodeText(text);
+      }
+      ChatFile parsed = ChatFile.read(chat);
+      rendered =
+          model.renderChat(parsed.messages(), parsed.addGenerationPrompt(), parsed.variables());
+      return model.encodeChat(parsed.messages(), parsed.addGenerationPrompt(), parsed.variables());
+    } catch (IOException e) {
+      throw usage(spec, "--tokenizer: " + e.getMessage());
+    } catch (ChatFile.ChatFileException
+        | ChatTemplate.TemplateException
+        | IllegalArgumentException e) {
+      throw usage(spec, e.getMessage());
     }
   }
 

@@ -2,7 +2,8 @@ package io.inferencecache.core;
 
 /**
  * Why a routing lookup answered as it did. The wire strings are exactly the Go inference-cache's;
- * clients map codes they do not know to their no-hint default, so new codes can be added.
+ * clients map codes they do not know to their no-hint default, so new codes can be added: the four
+ * tokenization codes are ours (upstream answers NO_HINT there; docs/adr/0015).
  */
 public enum ReasonCode {
   /** Replicas hold a prefix of the prompt; scores rank them. */
@@ -23,6 +24,14 @@ public enum ReasonCode {
   UNKNOWN_MODEL,
   /** The tenant and model are known, but not under this hash scheme. */
   UNKNOWN_HASH_SCHEME,
+  /** The prompt to tokenize is over the server's byte or token bound; fails open. */
+  PROMPT_TOO_LARGE,
+  /** The server has no tokenizer for the model (or tokenization is off); fails open. */
+  TOKENIZER_NOT_FOUND,
+  /** As many tokenizations as the server allows are running; fails open at once. */
+  TOKENIZER_BUSY,
+  /** The model's chat template or tokenizer failed on this prompt; fails open. */
+  TOKENIZE_ERROR,
   /** RenderTemplate: rendered. */
   OK,
   /** RenderTemplate: no such template. */
@@ -50,6 +59,17 @@ public enum ReasonCode {
               + " report";
       case UNKNOWN_HASH_SCHEME ->
           "the tenant and model are known, but not under this hash scheme: check --scheme";
+      case PROMPT_TOO_LARGE ->
+          "the prompt is over the server's tokenization bound (--max-prompt-bytes,"
+              + " --max-lookup-tokens): send token ids or block hashes instead";
+      case TOKENIZER_NOT_FOUND ->
+          "the server has no tokenizer for this model: add <model id>/tokenizer.json under"
+              + " --tokenizer-models-dir, or send token ids";
+      case TOKENIZER_BUSY ->
+          "the server is running as many tokenizations as it allows"
+              + " (--max-concurrent-tokenize): route without a hint";
+      case TOKENIZE_ERROR ->
+          "the model's chat template or tokenizer failed on this prompt: see the server log";
       case OK -> "rendered";
       case TEMPLATE_NOT_FOUND -> "no such template";
       case RENDER_ERROR -> "the template could not be rendered";

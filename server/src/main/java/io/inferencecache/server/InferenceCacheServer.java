@@ -25,10 +25,14 @@ import io.inferencecache.server.ingest.DirectIngest;
 import io.inferencecache.server.ingest.EngineSource;
 import io.inferencecache.server.ingest.PodDiscovery;
 import io.inferencecache.server.metrics.ServerMetrics;
+import io.inferencecache.server.tokenize.PromptTokenizer;
+import io.inferencecache.server.tokenize.TokenizerRegistry;
+import io.inferencecache.server.tokenize.Tokenizers;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.InstantSource;
 import java.util.concurrent.ExecutorService;
@@ -56,6 +60,7 @@ public final class InferenceCacheServer implements AutoCloseable {
   private final ServerMetrics metrics = new ServerMetrics();
   private final DirectIngest ingest;
   private final ExecutorService lookups = Executors.newVirtualThreadPerTaskExecutor();
+  private final PromptTokenizer tokenizer;
   private final ScheduledExecutorService sweeper;
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server grpc;
@@ -85,6 +90,7 @@ public final class InferenceCacheServer implements AutoCloseable {
         "Longest time since any directly followed engine's last message",
         ingest,
         DirectIngest::maxLagSeconds);
+    this.tokenizer = tokenizer(options, metrics);
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(r -> {
           Thread t = new Thread(r, "index-sweep");
@@ -98,7 +104,7 @@ public final class InferenceCacheServer implements AutoCloseable {
             .directExecutor()
             .maxInboundMessageSize(options.maxMessageBytes())
             .addService(
-                new InferenceCacheService(index, metrics, options.lookup(), lookups)
+                new InferenceCacheService(index, metrics, options.lookup(), lookups, tokenizer)
                     .definition(options.maxMessageBytes()))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
@@ -125,6 +131,28 @@ public final class InferenceCacheServer implements AutoCloseable {
     control.setExecutor(controlThreads);
     new ControlEndpoints(index, Probe.withProbePolicy(options.policy()), guards(options.control()))
         .install(control);
+  }
+
+  /**
+   * Server-side tokenization: the tokenizers under {@code --tokenizer-models-dir}, loaded now
+   * (never on a request's path), or none.
+   */
+  private static PromptTokenizer tokenizer(ServerOptions options, ServerMetrics metrics)
+      throws IOException {
+    Path dir = options.tokenizerModels();
+    TokenizerRegistry registry;
+    if (dir == null) {
+      registry = TokenizerRegistry.empty();
+    } else {
+      Tokenizers.prepareNatives();
+      registry = TokenizerRegistry.load(dir, options.tokenize());
+      for (String failure : registry.failures()) {
+        LOG.warn("event=tokenizer_skipped detail=\"{}\"", failure);
+      }
+      LOG.info("event=tokenizers_loaded dir={} models={}", dir, registry.models());
+    }
+    metrics.bindTokenization(registry.models().size());
+    return new PromptTokenizer(registry, options.tokenize(), metrics::tokenization);
   }
 
   private ControlEndpoints.Guards guards(ServerOptions.Control settings) {
@@ -396,6 +424,7 @@ public final class InferenceCacheServer implements AutoCloseable {
     ingest.close();
     sweeper.shutdownNow();
     lookups.shutdownNow();
+    tokenizer.close();
     metrics.up(false);
     metrics.close();
     synchronized (this) {

@@ -5,6 +5,7 @@ import io.inferencecache.index.IndexPolicy;
 import io.inferencecache.server.grpc.LookupOptions;
 import io.inferencecache.server.ingest.EngineSource;
 import io.inferencecache.server.ingest.PodDiscoveryOptions;
+import io.inferencecache.server.tokenize.TokenizeLimits;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,10 @@ import org.jspecify.annotations.Nullable;
  * @param sweepBudget slots the sweep visits per run
  * @param drain how long shutdown waits for in-flight calls
  * @param tls gRPC TLS, or null for plaintext (upstream's default)
+ * @param tokenizerModels upstream's {@code --tokenizer-models-dir}: {@code <dir>/<model
+ *     id>/tokenizer.json} for server-side tokenization of prompts; null turns it off (prompts fail
+ *     open with {@code TOKENIZER_NOT_FOUND})
+ * @param tokenize the bounds of server-side tokenization
  */
 public record ServerOptions(
     InetSocketAddress grpc,
@@ -45,7 +50,9 @@ public record ServerOptions(
     Duration sweepInterval,
     int sweepBudget,
     Duration drain,
-    @Nullable Tls tls) {
+    @Nullable Tls tls,
+    @Nullable Path tokenizerModels,
+    TokenizeLimits tokenize) {
 
   /** Upstream's TokenReview audience of {@code /snapshot} and {@code /probe}. */
   public static final String CONTROLLER_AUDIENCE = "inferencecache.io/controller";
@@ -129,6 +136,7 @@ public record ServerOptions(
       throw new IllegalArgumentException("the sweep interval and budget must be positive");
     }
     Objects.requireNonNull(drain, "drain");
+    Objects.requireNonNull(tokenize, "tokenize");
   }
 
   /**
@@ -158,6 +166,8 @@ public record ServerOptions(
     b.sweepBudget = sweepBudget;
     b.drain = drain;
     b.tls = tls;
+    b.tokenizerModels = tokenizerModels;
+    b.tokenize = tokenize;
     return b;
   }
 
@@ -180,6 +190,8 @@ public record ServerOptions(
     private IngestOptions ingest = IngestOptions.DEFAULTS;
     private List<EngineSource> engines = List.of();
     private @Nullable PodDiscoveryOptions discovery;
+    private @Nullable Path tokenizerModels;
+    private TokenizeLimits tokenize = TokenizeLimits.DEFAULTS;
     private int maxMessageBytes = 4 << 20;
     private Duration sweepInterval = Duration.ofSeconds(1);
     private int sweepBudget = 65_536;
@@ -249,6 +261,16 @@ public record ServerOptions(
       return this;
     }
 
+    public Builder tokenizerModels(@Nullable Path value) {
+      tokenizerModels = value;
+      return this;
+    }
+
+    public Builder tokenize(TokenizeLimits value) {
+      tokenize = value;
+      return this;
+    }
+
     public ServerOptions build() {
       return new ServerOptions(
           grpc,
@@ -263,7 +285,9 @@ public record ServerOptions(
           sweepInterval,
           sweepBudget,
           drain,
-          tls);
+          tls,
+          tokenizerModels,
+          tokenize);
     }
   }
 

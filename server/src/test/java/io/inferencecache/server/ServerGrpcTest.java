@@ -111,7 +111,9 @@ class ServerGrpcTest {
             .setModelId("llama")
             .setHashScheme("vllm")
             .setPromptText("You are a helpful assistant.");
-    assertThat(lookup(text).getReasonCode()).isEqualTo("NO_HINT");
+    // No --tokenizer-models-dir: text fails open, saying why (upstream: NO_HINT).
+    assertThat(lookup(text).getReasonCode()).isEqualTo("TOKENIZER_NOT_FOUND");
+    assertThat(lookup(text).getReplicaScoresCount()).isZero();
     LookupRouteRequest.Builder subBlock =
         LookupRouteRequest.newBuilder()
             .setTenantId("team")

@@ -40,6 +40,9 @@ import io.inferencecache.proto.v1alpha1.StreamEventsRequest;
 import io.inferencecache.proto.v1alpha1.StreamMetricsRequest;
 import io.inferencecache.server.WireKeys;
 import io.inferencecache.server.metrics.ServerMetrics;
+import io.inferencecache.server.tokenize.PromptTokenizer;
+import io.inferencecache.server.tokenize.TokenizeLimits;
+import io.inferencecache.server.tokenize.TokenizerRegistry;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -60,8 +63,11 @@ import java.util.concurrent.TimeUnit;
  * deadline it runs on the calling thread. No handler blocks, so the service can run on gRPC's
  * transport threads.
  *
- * <p>{@code prompt_text} needs server-side tokenization, which this server does not have yet: such
- * a request fails open with {@code NO_HINT}, as upstream's build without a tokenizer does.
+ * <p>{@code prompt_text}, or a chat in {@code messages}, is tokenized by {@link PromptTokenizer}
+ * off the calling thread, inside its bounds and the lookup's deadline (upstream's 5 s when the
+ * caller sets none); the token ids are echoed in the answer. A prompt the server cannot tokenize
+ * fails open with a reason code that says why ({@code PROMPT_TOO_LARGE}, {@code
+ * TOKENIZER_NOT_FOUND}, {@code TOKENIZER_BUSY}, {@code TOKENIZE_ERROR}, {@code TIMEOUT}).
  * RenderTemplate answers {@code TEMPLATE_NOT_FOUND} (no templates are loaded), LookupPDRoute {@code
  * NO_HINT} (no topologies), and the two streams end at once, as upstream's.
  */
@@ -71,13 +77,31 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
   private final ServerMetrics metrics;
   private final LookupOptions options;
   private final ExecutorService lookups;
+  private final PromptTokenizer tokenizer;
 
+  /** A service without server-side tokenization: prompts fail open with TOKENIZER_NOT_FOUND. */
   public InferenceCacheService(
       PrefixIndex index, ServerMetrics metrics, LookupOptions options, ExecutorService lookups) {
+    this(
+        index,
+        metrics,
+        options,
+        lookups,
+        new PromptTokenizer(
+            TokenizerRegistry.empty(), TokenizeLimits.DEFAULTS, PromptTokenizer.Recorder.NONE));
+  }
+
+  public InferenceCacheService(
+      PrefixIndex index,
+      ServerMetrics metrics,
+      LookupOptions options,
+      ExecutorService lookups,
+      PromptTokenizer tokenizer) {
     this.index = Objects.requireNonNull(index, "index");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.options = Objects.requireNonNull(options, "options");
     this.lookups = Objects.requireNonNull(lookups, "lookups");
+    this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
   }
 
   // ------------------------------------------------------------------ LookupRoute
@@ -118,7 +142,55 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
     switch (decideNow(request, start)) {
       case Outcome outcome -> respond(request, responses, start, outcome);
       case Pending pending -> respondByDeadline(request, responses, start, pending);
+      case Tokenize tokenize -> respondAfterTokens(request, responses, start, tokenize);
     }
+  }
+
+  /**
+   * The prompt needs tokens first: they come from {@link PromptTokenizer} (never on this thread),
+   * then the lookup runs on the tokenizer's thread and the call answers; at the deadline it answers
+   * TIMEOUT.
+   */
+  private void respondAfterTokens(
+      LookupWire request,
+      StreamObserver<LookupRouteResponse> responses,
+      long start,
+      Tokenize pending) {
+    long deadline = pending.deadline();
+    long remaining =
+        deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, deadline - System.nanoTime());
+    CompletableFuture<PromptTokenizer.Result> tokens;
+    if (request.promptOversized()) {
+      tokens = CompletableFuture.completedFuture(tokenizer.tooLarge(request.promptBytes()));
+    } else if (request.hasPromptText) {
+      tokens = tokenizer.text(request.model(), request.promptText(), remaining);
+    } else {
+      tokens =
+          tokenizer.chat(request.model(), request.messages(), request.promptBytes(), remaining);
+    }
+    tokens
+        .thenApply(result ->
+            switch (result) {
+              case PromptTokenizer.Failed failed -> Outcome.of(failed.reason());
+              case PromptTokenizer.Tokens ids ->
+                  lookupTokens(request, pending.namespace(), ids.ids(), deadline);
+            })
+        .exceptionally(error -> Outcome.of(ReasonCode.NO_HINT))
+        .thenAccept(outcome -> respond(request, responses, start, outcome));
+  }
+
+  /** The lookup for tokens the server made, which the answer echoes. */
+  private Outcome lookupTokens(
+      LookupWire request, NamespacePolicy namespace, int[] tokens, long deadline) {
+    if (System.nanoTime() >= deadline) {
+      return new Outcome(ReasonCode.TIMEOUT, null, tokens);
+    }
+    LookupRequest resolved = fromTokens(request, namespace, tokens);
+    if (resolved == null) {
+      return new Outcome(ReasonCode.NO_HINT, null, tokens);
+    }
+    RouteDecision decision = index.lookup(resolved);
+    return new Outcome(decision.reason(), decision, tokens);
   }
 
   /**
@@ -136,7 +208,7 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
         .thenApply(decision ->
             System.nanoTime() >= deadline
                 ? Outcome.of(ReasonCode.TIMEOUT)
-                : new Outcome(decision.reason(), decision))
+                : new Outcome(decision.reason(), decision, null))
         .completeOnTimeout(
             Outcome.of(ReasonCode.TIMEOUT),
             Math.max(0, deadline - System.nanoTime()),
@@ -155,6 +227,11 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
         LookupRouteResponse.newBuilder()
             .setReasonCode(outcome.reason().wire())
             .setLookupLatencyUs(elapsed / 1_000);
+    if (outcome.tokens() != null) {
+      for (int token : outcome.tokens()) {
+        response.addTokenIds(token);
+      }
+    }
     RouteDecision decision = outcome.decision();
     if (decision != null) {
       for (io.inferencecache.index.ReplicaScore score : decision.scores()) {
@@ -185,13 +262,18 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
   }
 
   /** What the calling thread decided: an answer, or a lookup to run under a deadline. */
-  private sealed interface Decided permits Outcome, Pending {}
+  private sealed interface Decided permits Outcome, Pending, Tokenize {}
 
-  private record Outcome(ReasonCode reason, RouteDecision decision) implements Decided {
+  /** The answer: its reason, the index's decision if one was made, tokens to echo if made here. */
+  private record Outcome(ReasonCode reason, RouteDecision decision, int[] tokens)
+      implements Decided {
     static Outcome of(ReasonCode reason) {
-      return new Outcome(reason, null);
+      return new Outcome(reason, null, null);
     }
   }
+
+  /** The prompt is to be tokenized before the lookup, within the deadline. */
+  private record Tokenize(NamespacePolicy namespace, long deadline) implements Decided {}
 
   /**
    * Decides on the calling thread when it can: every early answer, and the lookup itself when no
@@ -212,15 +294,31 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
     if (namespace.requireChain() && !wireChain) {
       return Outcome.of(ReasonCode.POLICY_REQUIRES_CHAIN);
     }
+    if (willTokenize(request, namespace)) {
+      long tokenizeBy = start + tokenizer.limits().timeout().toNanos();
+      return new Tokenize(namespace, Math.min(deadline, tokenizeBy));
+    }
     LookupRequest resolved = resolve(request, namespace);
     if (resolved == null) {
       return Outcome.of(ReasonCode.NO_HINT);
     }
     if (deadline == Long.MAX_VALUE) {
       RouteDecision decision = index.lookup(resolved);
-      return new Outcome(decision.reason(), decision);
+      return new Outcome(decision.reason(), decision, null);
     }
     return new Pending(resolved, deadline);
+  }
+
+  /**
+   * Upstream's rule: the prompt is tokenized when it is the only input — no usable chain, no prefix
+   * hash, no token ids.
+   */
+  private static boolean willTokenize(LookupWire request, NamespacePolicy namespace) {
+    if (!request.hasPrompt() || request.oversized || request.tokenCount > 0) {
+      return false;
+    }
+    boolean chainFields = request.chainCount > 0 || request.blockTokenCountCount > 0;
+    return !request.hasPrefixHash && !(chainFields && namespace.enableChainMatching());
   }
 
   private record Pending(LookupRequest request, long deadline) implements Decided {}
@@ -240,8 +338,9 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
 
   /**
    * Upstream's input precedence: an explicit fingerprint (chain and/or exact hash), then {@code
-   * token_ids} chained with the server's block size, then {@code prompt_text} (not tokenized here:
-   * fail open), then the exact path with no key. Null means fail open with NO_HINT.
+   * token_ids} chained with the server's block size, then the exact path with no key ({@code
+   * prompt_text} and {@code messages} are tokenized first, see {@link #willTokenize}). Null means
+   * fail open with NO_HINT.
    */
   private LookupRequest resolve(LookupWire request, NamespacePolicy namespace) {
     if (request.oversized) {
@@ -278,31 +377,10 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
           ttft);
     }
     if (request.tokenCount > 0) {
-      int[] tokens = request.tokenIds();
-      int blockSize = options.blockSize();
-      long[] keys = new long[IcXxh3.fullBlocks(tokens.length, blockSize)];
-      if (keys.length == 0) {
-        return null;
-      }
-      IcXxh3.chainKeys(tokens, blockSize, false, 0, keys);
-      int[] counts = new int[keys.length];
-      Arrays.fill(counts, blockSize);
-      long[] chain = namespace.enableChainMatching() ? keys : new long[0];
-      int[] chainCounts = namespace.enableChainMatching() ? counts : new int[0];
-      return new LookupRequest(
-          tenant,
-          model,
-          scheme,
-          adapter,
-          chain,
-          chainCounts,
-          keys[keys.length - 1],
-          true,
-          keys.length * blockSize,
-          ttft);
+      return fromTokens(request, namespace, request.tokenIds());
     }
-    if (request.hasPromptText || chainFields) {
-      // No tokenizer in this build; a chain with chain matching off and nothing else to go on.
+    if (chainFields) {
+      // A chain with chain matching off, and nothing else to go on.
       return null;
     }
     return new LookupRequest(
@@ -316,6 +394,34 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
         false,
         request.prefixTokenCount,
         ttft);
+  }
+
+  /**
+   * Token ids chained with the server's block size: the chain (when the namespace matches chains)
+   * and the exact key of the last full block. Null when there is no full block.
+   */
+  private LookupRequest fromTokens(LookupWire request, NamespacePolicy namespace, int[] tokens) {
+    int blockSize = options.blockSize();
+    long[] keys = new long[IcXxh3.fullBlocks(tokens.length, blockSize)];
+    if (keys.length == 0) {
+      return null;
+    }
+    IcXxh3.chainKeys(tokens, blockSize, false, 0, keys);
+    int[] counts = new int[keys.length];
+    Arrays.fill(counts, blockSize);
+    long[] chain = namespace.enableChainMatching() ? keys : new long[0];
+    int[] chainCounts = namespace.enableChainMatching() ? counts : new int[0];
+    return new LookupRequest(
+        request.tenant,
+        request.model,
+        request.scheme,
+        request.adapter,
+        chain,
+        chainCounts,
+        keys[keys.length - 1],
+        true,
+        keys.length * blockSize,
+        request.hasSlo ? request.ttftMs : 0);
   }
 
   // ------------------------------------------------------------------ producers

@@ -1,5 +1,7 @@
 package io.inferencecache.server.grpc;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -7,7 +9,10 @@ import io.inferencecache.server.WireKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A {@code LookupRouteRequest} read straight from its protobuf bytes into what a lookup needs:
@@ -36,6 +41,12 @@ public final class LookupWire {
   int tokenCount;
   boolean hasPromptText;
   boolean oversized;
+  private byte[] source;
+  private int promptAt;
+  private int promptLength;
+  private List<Map<String, Object>> messages = List.of();
+  private int promptBytes;
+  private boolean promptOversized;
 
   public String model() {
     return model;
@@ -71,6 +82,31 @@ public final class LookupWire {
 
   public boolean oversized() {
     return oversized;
+  }
+
+  /** Whether the request carries text for the server to tokenize: prompt text or messages. */
+  public boolean hasPrompt() {
+    return hasPromptText || !messages.isEmpty() || promptOversized;
+  }
+
+  /** The prompt text, decoded on demand (empty when absent or over the bound). */
+  public String promptText() {
+    return promptLength == 0 ? "" : new String(source, promptAt, promptLength, UTF_8);
+  }
+
+  /** The chat messages, each {@code role} and {@code content} (empty when over the bound). */
+  public List<Map<String, Object>> messages() {
+    return messages;
+  }
+
+  /** The UTF-8 bytes of prompt text and messages together, as sent. */
+  public int promptBytes() {
+    return promptBytes;
+  }
+
+  /** Prompt text and messages together exceed {@link LookupOptions#maxPromptBytes()}. */
+  public boolean promptOversized() {
+    return promptOversized;
   }
 
   public boolean hasPrefixHash() {
@@ -131,13 +167,54 @@ public final class LookupWire {
         case 10 -> {
           int length = in.length(type);
           wire.hasPromptText = length > 0;
+          if (wire.countPrompt(length, limits)) {
+            wire.source = bytes;
+            wire.promptAt = in.at;
+            wire.promptLength = length;
+          }
           in.at += length;
         }
         case 11 -> wire.adapter = in.string(type);
+        case 12 -> {
+          int length = in.length(type);
+          if (wire.countPrompt(length, limits)) {
+            wire.addMessage(new Reader(bytes, in.at, in.at + length));
+          }
+          in.at += length;
+        }
         default -> in.skip(type);
       }
     }
     return wire;
+  }
+
+  /** Counts prompt bytes against the bound; false once past it (nothing more is kept). */
+  private boolean countPrompt(int length, LookupOptions limits) {
+    promptBytes = (int) Math.min(Integer.MAX_VALUE, (long) promptBytes + length);
+    if (promptBytes > limits.maxPromptBytes()) {
+      promptOversized = true;
+      promptLength = 0;
+      messages = List.of();
+    }
+    return !promptOversized;
+  }
+
+  private void addMessage(Reader in) throws IOException {
+    String role = "";
+    String content = "";
+    while (in.more()) {
+      long tag = in.varint();
+      int type = (int) (tag & 7);
+      switch ((int) (tag >>> 3)) {
+        case 1 -> role = in.string(type);
+        case 2 -> content = in.string(type);
+        default -> in.skip(type);
+      }
+    }
+    if (messages.isEmpty()) {
+      messages = new ArrayList<>();
+    }
+    messages.add(Map.of("role", role, "content", content));
   }
 
   /** Reads a repeated int32 (counts) or uint32 (tokens) field, packed or not, up to a bound. */

@@ -241,6 +241,64 @@ public final class ServerMetrics implements AutoCloseable {
     }
   }
 
+  /** Tokenization outcomes: {@code ok} and the fail-open reason codes, all at 0 from the start. */
+  private static final List<String> TOKENIZE_OUTCOMES =
+      List.of(
+          "ok",
+          ReasonCode.PROMPT_TOO_LARGE.wire(),
+          ReasonCode.TOKENIZER_NOT_FOUND.wire(),
+          ReasonCode.TOKENIZER_BUSY.wire(),
+          ReasonCode.TOKENIZE_ERROR.wire(),
+          ReasonCode.TIMEOUT.wire());
+
+  private final Map<String, Counter> tokenizations = new ConcurrentHashMap<>();
+  private Timer tokenizeDuration;
+
+  /**
+   * Registers the tokenization series: {@code inferencecache_tokenizations_total{outcome}}, the
+   * duration of tokenizations that ran, and how many models have a tokenizer.
+   */
+  public synchronized void bindTokenization(int models) {
+    if (tokenizeDuration != null) {
+      return;
+    }
+    for (String outcome : TOKENIZE_OUTCOMES) {
+      tokenizations.put(
+          outcome,
+          Counter.builder("inferencecache.tokenizations")
+              .description("Server-side tokenizations of lookup prompts by outcome")
+              .tag("outcome", outcome)
+              .register(registry));
+    }
+    tokenizeDuration =
+        Timer.builder("inferencecache.tokenize.duration")
+            .description("Duration of server-side tokenizations that ran (chat template included)")
+            .serviceLevelObjectives(
+                Duration.ofNanos(250_000),
+                Duration.ofMillis(1),
+                Duration.ofMillis(5),
+                Duration.ofMillis(25),
+                Duration.ofMillis(100),
+                Duration.ofMillis(500),
+                Duration.ofSeconds(5))
+            .register(registry);
+    Gauge.builder("inferencecache.tokenizer.models", () -> models)
+        .description("Models with a server-side tokenizer loaded")
+        .register(registry);
+  }
+
+  /** One tokenization's outcome, and its duration when it ran. */
+  public void tokenization(String outcome, long nanos) {
+    Counter counter = tokenizations.get(outcome);
+    if (counter != null) {
+      counter.increment();
+    }
+    Timer timer = tokenizeDuration;
+    if (timer != null && nanos > 0) {
+      timer.record(nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
   /** A gauge under the server's registry, for parts that own their values. */
   public <T> void gauge(
       String name, String description, T owner, ToDoubleFunction<T> value, String... tags) {

@@ -1,0 +1,119 @@
+package io.inferencecache.server.tokenize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ChatTemplateTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static ChatTemplate template(String source) {
+    return ChatTemplate.of(source, Map.of("bos_token", "<s>", "eos_token", "</s>"), 1 << 20);
+  }
+
+  private static String render(String source, Map<String, ?> variables) {
+    return template(source).render(List.of(), false, variables);
+  }
+
+  @Test
+  void qwen3TemplateRendersAsPythonJinja2Does() throws Exception {
+    ChatTemplate qwen3 =
+        ChatTemplate.of(Qwen3.config().get("chat_template").asText(), Map.of(), 1 << 20);
+    for (JsonNode chat : Qwen3.vectors().get("chats")) {
+      assertThat(qwen3.render(Qwen3.messages(chat), Qwen3.generation(chat), Qwen3.kwargs(chat)))
+          .as(chat.get("name").asText())
+          .isEqualTo(chat.get("rendered").asText());
+    }
+  }
+
+  @Test
+  void keywordArgumentsTakeWholeExpressions() {
+    assertThat(
+            render(
+                "{% set ns = namespace(last=items|length - 1, seen=false) %}{{ ns.last }} {{ ns.seen }}",
+                Map.of("items", List.of(1, 2, 3, 4))))
+        .isEqualTo("3 false");
+  }
+
+  @Test
+  void slicesTakeAStepAsInPython() {
+    Map<String, ?> vars = Map.of("xs", List.of(0, 1, 2, 3, 4, 5), "s", "abcdef");
+    assertThat(render("{{ xs[::-1] }}", vars)).isEqualTo("[5, 4, 3, 2, 1, 0]");
+    assertThat(render("{{ xs[1::2] }}", vars)).isEqualTo("[1, 3, 5]");
+    assertThat(render("{{ xs[-2:0:-2] }}", vars)).isEqualTo("[4, 2]");
+    assertThat(render("{{ xs[1:3] }}", vars)).isEqualTo("[1, 2]");
+    assertThat(render("{{ s[::-1] }}|{{ s[::2] }}|{{ s[10::-1] }}", vars))
+        .isEqualTo("fedcba|ace|fedcba");
+    assertThat(render("{{ xs[-1] }} {{ xs[0] }}", vars)).isEqualTo("5 0");
+    assertThatThrownBy(() -> render("{{ xs[::0] }}", vars))
+        .isInstanceOf(ChatTemplate.TemplateException.class)
+        .hasMessageContaining("slice step cannot be zero");
+  }
+
+  @Test
+  void stringMethodsArePythons() {
+    Map<String, ?> vars = Map.of("t", "\n a|b|c \n");
+    assertThat(render("[{{ t.strip() }}][{{ t.lstrip('\\n') }}][{{ t.rstrip() }}]", vars))
+        .isEqualTo("[a|b|c][ a|b|c \n][\n a|b|c]");
+    assertThat(render("{{ t.strip().split('|')[-1] }} {{ t.split()|length }}", vars))
+        .isEqualTo("c 1");
+    assertThat(render("{{ 'a.b.c'.split('.', 1) }}", vars)).isEqualTo("[a, b.c]");
+    assertThat(render("{{ 'abc'.startswith('ab') }} {{ 'abc'.endswith(('x', 'bc')) }}", vars))
+        .isEqualTo("true true");
+    assertThat(render("{{ 'hello world'.title() }} {{ 'ABC'.lower() }}", vars))
+        .isEqualTo("Hello World abc");
+  }
+
+  @Test
+  void tojsonIsPythonsJsonDumps() {
+    Map<String, Object> tool = new java.util.LinkedHashMap<>();
+    tool.put("name", "get_weather");
+    tool.put("args", List.of(1, 2.5, true));
+    tool.put("note", "café \"quoted\"\n");
+    assertThat(render("{{ tool | tojson }}", Map.of("tool", tool)))
+        .isEqualTo(
+            "{\"name\": \"get_weather\", \"args\": [1, 2.5, true], \"note\": \"café \\\"quoted\\\"\\n\"}");
+    assertThat(render("{{ tool | tojson(indent=2) }}", Map.of("tool", Map.of("a", 1))))
+        .isEqualTo("{\n  \"a\": 1\n}");
+    assertThat(PythonJson.pythonFloat(1e-5)).isEqualTo("1e-05");
+    assertThat(PythonJson.pythonFloat(1.0)).isEqualTo("1.0");
+    assertThat(PythonJson.pythonFloat(1e16)).isEqualTo("1e+16");
+    assertThat(PythonJson.pythonFloat(123456.789)).isEqualTo("123456.789");
+  }
+
+  @Test
+  void raiseExceptionStopsTheRenderWithItsMessage() {
+    assertThatThrownBy(() ->
+            render(
+                "{% if true %}{{ raise_exception('Only user and assistant roles') }}{% endif %}",
+                Map.of()))
+        .isInstanceOf(ChatTemplate.TemplateException.class)
+        .hasMessageContaining("Only user and assistant roles");
+  }
+
+  @Test
+  void aTemplateThatDoesNotParseSaysWhere() {
+    assertThatThrownBy(() -> render("line one\n{% for x in %}", Map.of()))
+        .isInstanceOf(ChatTemplate.TemplateException.class)
+        .hasMessageContaining("line 2");
+  }
+
+  @Test
+  void outputPastTheLimitFailsTheRender() {
+    ChatTemplate small =
+        ChatTemplate.of("{% for i in range(100) %}xxxxxxxxxx{% endfor %}", Map.of(), 64);
+    assertThatThrownBy(() -> small.render(List.of(), false, Map.of()))
+        .isInstanceOf(ChatTemplate.TemplateException.class);
+  }
+
+  @Test
+  void specialTokensAreVariables() {
+    assertThat(render("{{ bos_token }}x{{ eos_token }}", Map.of())).isEqualTo("<s>x</s>");
+  }
+}
