@@ -212,6 +212,22 @@ public final class ServerCommand implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE}, upstream's); past it: TIMEOUT.")
   Duration tokenizeTimeout;
 
+  @Option(
+      names = "--stream-buffer",
+      defaultValue = "4096",
+      description =
+          "Items (cache events, metric samples) buffered per StreamCacheEvents or StreamMetrics"
+              + " subscriber (default: ${DEFAULT-VALUE}); a subscriber that lets it fill is cut off"
+              + " with RESOURCE_EXHAUSTED, ingest never waits for it.")
+  int streamBuffer;
+
+  @Option(
+      names = "--metrics-stream-interval",
+      defaultValue = "1s",
+      converter = GoDurationConverter.class,
+      description = "How often StreamMetrics sends (default: ${DEFAULT-VALUE}).")
+  Duration metricsStreamInterval;
+
   // Logs
 
   @Option(
@@ -461,6 +477,7 @@ public final class ServerCommand implements Callable<Integer> {
           .tokenize(
               new TokenizeLimits(
                   maxPromptBytes, maxLookupTokens, maxConcurrentTokenize, tokenizeTimeout))
+          .streams(new ServerOptions.Streams(streamBuffer, metricsStreamInterval))
           .policy(policy())
           .ingest(ServerOptions.defaults().ingest().withIndexBlockSize(blockSize))
           .engines(sources)

@@ -25,6 +25,8 @@ import io.inferencecache.server.ingest.DirectIngest;
 import io.inferencecache.server.ingest.EngineSource;
 import io.inferencecache.server.ingest.PodDiscovery;
 import io.inferencecache.server.metrics.ServerMetrics;
+import io.inferencecache.server.stream.CacheEventHub;
+import io.inferencecache.server.stream.MetricsStreamer;
 import io.inferencecache.server.tokenize.PromptTokenizer;
 import io.inferencecache.server.tokenize.TokenizerRegistry;
 import io.inferencecache.server.tokenize.Tokenizers;
@@ -61,6 +63,9 @@ public final class InferenceCacheServer implements AutoCloseable {
   private final DirectIngest ingest;
   private final ExecutorService lookups = Executors.newVirtualThreadPerTaskExecutor();
   private final PromptTokenizer tokenizer;
+  private final ExecutorService streamThreads = Executors.newVirtualThreadPerTaskExecutor();
+  private final CacheEventHub events;
+  private final MetricsStreamer metricsStream;
   private final ScheduledExecutorService sweeper;
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server grpc;
@@ -71,13 +76,40 @@ public final class InferenceCacheServer implements AutoCloseable {
   private @Nullable KubernetesClient kubernetesClient;
   private volatile @Nullable PodDiscovery discovery;
   private volatile boolean started;
+  private final java.util.concurrent.atomic.AtomicBoolean closing =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private InferenceCacheServer(ServerOptions options, Supplier<KubernetesClient> kubernetes)
       throws IOException {
     this.options = options;
     this.kubernetes = kubernetes;
     this.index = new PrefixIndex(InstantSource.system(), Probe.withProbePolicy(options.policy()));
-    this.ingest = new DirectIngest(index, options.ingest());
+    this.events = new CacheEventHub(options.streams().buffer(), streamThreads);
+    this.metricsStream =
+        new MetricsStreamer(
+            () -> {
+              metrics.refreshIndexEntries(index);
+              return metrics.scrape();
+            },
+            options.streams().metricsInterval(),
+            options.streams().buffer(),
+            streamThreads);
+    this.ingest = new DirectIngest(index, options.ingest(), events);
+    metrics.gauge(
+        "inferencecache.stream.subscribers",
+        "Live StreamCacheEvents and StreamMetrics subscribers",
+        this,
+        s -> s.events.subscribers() + s.metricsStream.subscribers());
+    metrics.counter(
+        "inferencecache.stream.cut.off",
+        this,
+        s -> s.events.cutOff() + s.metricsStream.cutOff(),
+        "Stream subscribers cut off with RESOURCE_EXHAUSTED for letting their buffer fill");
+    metrics.counter(
+        "inferencecache.stream.events.dropped",
+        events,
+        CacheEventHub::dropped,
+        "Cache events not delivered to a subscriber whose buffer was full (it was cut off)");
     metrics.bindIndex(index);
     metrics.bindIngest(ingest.counters());
     metrics.gauge(
@@ -104,7 +136,8 @@ public final class InferenceCacheServer implements AutoCloseable {
             .directExecutor()
             .maxInboundMessageSize(options.maxMessageBytes())
             .addService(
-                new InferenceCacheService(index, metrics, options.lookup(), lookups, tokenizer)
+                new InferenceCacheService(
+                        index, metrics, options.lookup(), lookups, tokenizer, events, metricsStream)
                     .definition(options.maxMessageBytes()))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
@@ -403,9 +436,15 @@ public final class InferenceCacheServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return; // closed already, or closing on another thread
+    }
     LOG.info("event=graceful_shutdown_started drain_ms={}", options.drain().toMillis());
     started = false;
     health.enterTerminalState();
+    // Streams never end by themselves: end them, or the drain would wait them out.
+    events.close();
+    metricsStream.close();
     grpc.shutdown();
     try {
       if (!grpc.awaitTermination(options.drain().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -425,6 +464,7 @@ public final class InferenceCacheServer implements AutoCloseable {
     sweeper.shutdownNow();
     lookups.shutdownNow();
     tokenizer.close();
+    streamThreads.shutdown();
     metrics.up(false);
     metrics.close();
     synchronized (this) {

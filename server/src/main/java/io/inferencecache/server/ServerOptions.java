@@ -36,6 +36,7 @@ import org.jspecify.annotations.Nullable;
  *     id>/tokenizer.json} for server-side tokenization of prompts; null turns it off (prompts fail
  *     open with {@code TOKENIZER_NOT_FOUND})
  * @param tokenize the bounds of server-side tokenization
+ * @param streams the bounds of StreamCacheEvents and StreamMetrics
  */
 public record ServerOptions(
     InetSocketAddress grpc,
@@ -52,7 +53,27 @@ public record ServerOptions(
     Duration drain,
     @Nullable Tls tls,
     @Nullable Path tokenizerModels,
-    TokenizeLimits tokenize) {
+    TokenizeLimits tokenize,
+    Streams streams) {
+
+  /**
+   * The server streams: each subscriber gets a buffer of {@code buffer} items (past it, it is cut
+   * off with RESOURCE_EXHAUSTED, ingest never waits), and StreamMetrics sends every {@code
+   * metricsInterval}.
+   */
+  public record Streams(int buffer, Duration metricsInterval) {
+    public static final Streams DEFAULTS = new Streams(4096, Duration.ofSeconds(1));
+
+    public Streams {
+      if (buffer < 1) {
+        throw new IllegalArgumentException("--stream-buffer must be positive, got " + buffer);
+      }
+      if (metricsInterval.isNegative() || metricsInterval.toMillis() < 1) {
+        throw new IllegalArgumentException(
+            "--metrics-stream-interval must be at least 1ms, got " + metricsInterval);
+      }
+    }
+  }
 
   /** Upstream's TokenReview audience of {@code /snapshot} and {@code /probe}. */
   public static final String CONTROLLER_AUDIENCE = "inferencecache.io/controller";
@@ -137,6 +158,7 @@ public record ServerOptions(
     }
     Objects.requireNonNull(drain, "drain");
     Objects.requireNonNull(tokenize, "tokenize");
+    Objects.requireNonNull(streams, "streams");
   }
 
   /**
@@ -168,6 +190,7 @@ public record ServerOptions(
     b.tls = tls;
     b.tokenizerModels = tokenizerModels;
     b.tokenize = tokenize;
+    b.streams = streams;
     return b;
   }
 
@@ -192,6 +215,7 @@ public record ServerOptions(
     private @Nullable PodDiscoveryOptions discovery;
     private @Nullable Path tokenizerModels;
     private TokenizeLimits tokenize = TokenizeLimits.DEFAULTS;
+    private Streams streams = Streams.DEFAULTS;
     private int maxMessageBytes = 4 << 20;
     private Duration sweepInterval = Duration.ofSeconds(1);
     private int sweepBudget = 65_536;
@@ -271,6 +295,11 @@ public record ServerOptions(
       return this;
     }
 
+    public Builder streams(Streams value) {
+      streams = value;
+      return this;
+    }
+
     public ServerOptions build() {
       return new ServerOptions(
           grpc,
@@ -287,7 +316,8 @@ public record ServerOptions(
           drain,
           tls,
           tokenizerModels,
-          tokenize);
+          tokenize,
+          streams);
     }
   }
 

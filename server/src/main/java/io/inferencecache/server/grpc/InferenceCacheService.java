@@ -40,9 +40,9 @@ import io.inferencecache.proto.v1alpha1.StreamEventsRequest;
 import io.inferencecache.proto.v1alpha1.StreamMetricsRequest;
 import io.inferencecache.server.WireKeys;
 import io.inferencecache.server.metrics.ServerMetrics;
+import io.inferencecache.server.stream.CacheEventHub;
+import io.inferencecache.server.stream.MetricsStreamer;
 import io.inferencecache.server.tokenize.PromptTokenizer;
-import io.inferencecache.server.tokenize.TokenizeLimits;
-import io.inferencecache.server.tokenize.TokenizerRegistry;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -69,7 +69,9 @@ import java.util.concurrent.TimeUnit;
  * fails open with a reason code that says why ({@code PROMPT_TOO_LARGE}, {@code
  * TOKENIZER_NOT_FOUND}, {@code TOKENIZER_BUSY}, {@code TOKENIZE_ERROR}, {@code TIMEOUT}).
  * RenderTemplate answers {@code TEMPLATE_NOT_FOUND} (no templates are loaded), LookupPDRoute {@code
- * NO_HINT} (no topologies), and the two streams end at once, as upstream's.
+ * NO_HINT} (no topologies). StreamCacheEvents and StreamMetrics are live ({@link CacheEventHub},
+ * {@link MetricsStreamer}): a subscriber too slow for its bounded buffer is cut off with {@code
+ * RESOURCE_EXHAUSTED}, and ingest never waits for one.
  */
 public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCacheImplBase {
 
@@ -78,30 +80,24 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
   private final LookupOptions options;
   private final ExecutorService lookups;
   private final PromptTokenizer tokenizer;
-
-  /** A service without server-side tokenization: prompts fail open with TOKENIZER_NOT_FOUND. */
-  public InferenceCacheService(
-      PrefixIndex index, ServerMetrics metrics, LookupOptions options, ExecutorService lookups) {
-    this(
-        index,
-        metrics,
-        options,
-        lookups,
-        new PromptTokenizer(
-            TokenizerRegistry.empty(), TokenizeLimits.DEFAULTS, PromptTokenizer.Recorder.NONE));
-  }
+  private final CacheEventHub events;
+  private final MetricsStreamer metricsStream;
 
   public InferenceCacheService(
       PrefixIndex index,
       ServerMetrics metrics,
       LookupOptions options,
       ExecutorService lookups,
-      PromptTokenizer tokenizer) {
+      PromptTokenizer tokenizer,
+      CacheEventHub events,
+      MetricsStreamer metricsStream) {
     this.index = Objects.requireNonNull(index, "index");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.options = Objects.requireNonNull(options, "options");
     this.lookups = Objects.requireNonNull(lookups, "lookups");
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+    this.events = Objects.requireNonNull(events, "events");
+    this.metricsStream = Objects.requireNonNull(metricsStream, "metricsStream");
   }
 
   // ------------------------------------------------------------------ LookupRoute
@@ -484,9 +480,14 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
                   cumulative,
                   tier,
                   timestamp));
+          batch.published(adapter, keys);
         }
         if (!entry.getPrefixHash().isEmpty()) {
-          batch.add(adapter, tier, WireKeys.key(entry.getPrefixHash()), entry.getTokenCount());
+          long key = WireKeys.key(entry.getPrefixHash());
+          batch.add(adapter, tier, key, entry.getTokenCount());
+          if (events.active()) {
+            batch.published(adapter, new long[] {key});
+          }
         }
       }
       batch.flush();
@@ -505,6 +506,7 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
               stats.getT2HitTokens(),
               stats.getT2QueryTokens()),
           timestamp);
+      events.publishReplica(CacheEvent.Type.REPLICA_UPDATED, tenant, model, replica, timestamp);
     }
   }
 
@@ -523,6 +525,19 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
     private long[] keys = new long[16];
     private int[] tokens = new int[16];
     private int count;
+
+    /** Subscribers of cache events see the keys as added. */
+    void published(String adapter, long[] added) {
+      events.publishKeys(
+          CacheEvent.Type.PREFIX_ADDED,
+          tenant,
+          model,
+          replica,
+          adapter,
+          added,
+          added.length,
+          timestamp);
+    }
 
     Batch(String tenant, String model, String scheme, String replica, long timestamp) {
       this.tenant = tenant;
@@ -589,6 +604,10 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
         }
       }
     }
+    if (!IndexPolicy.PROBE_TENANT.equals(tenant)) {
+      // What producers publish, subscribers see, PREFIX_ADDED included.
+      events.publish(event);
+    }
     responses.onNext(Ack.newBuilder().setAccepted(true).build());
     responses.onCompleted();
   }
@@ -644,11 +663,11 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
 
   @Override
   public void streamCacheEvents(StreamEventsRequest request, StreamObserver<CacheEvent> responses) {
-    responses.onCompleted();
+    events.subscribe(request, responses);
   }
 
   @Override
   public void streamMetrics(StreamMetricsRequest request, StreamObserver<Metric> responses) {
-    responses.onCompleted();
+    metricsStream.subscribe(request, responses);
   }
 }

@@ -6,11 +6,13 @@ import io.inferencecache.events.ingest.ReplicaIngest;
 import io.inferencecache.events.stream.EngineEventStream;
 import io.inferencecache.events.stream.StreamOptions;
 import io.inferencecache.index.PrefixIndex;
+import io.inferencecache.server.stream.CacheEventHub;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.ZContext;
@@ -26,6 +28,7 @@ public final class DirectIngest implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DirectIngest.class);
 
   private final PrefixIndex index;
+  private final @Nullable CacheEventHub events;
   private final IngestOptions options;
   private final IngestCounters counters = new IngestCounters();
   private final ZContext context = new ZContext(1);
@@ -34,8 +37,14 @@ public final class DirectIngest implements AutoCloseable {
   private record Running(EngineSource source, EngineEventStream stream, boolean gatesReadiness) {}
 
   public DirectIngest(PrefixIndex index, IngestOptions options) {
+    this(index, options, null);
+  }
+
+  /** Direct ingest whose mutations StreamCacheEvents subscribers also see ({@code events}). */
+  public DirectIngest(PrefixIndex index, IngestOptions options, @Nullable CacheEventHub events) {
     this.index = Objects.requireNonNull(index, "index");
     this.options = Objects.requireNonNull(options, "options");
+    this.events = events;
   }
 
   public IngestCounters counters() {
@@ -63,7 +72,7 @@ public final class DirectIngest implements AutoCloseable {
             source.engine(),
             options,
             new IndexIngestSink(
-                index, source.tenant(), source.model(), source.scheme(), source.replica()),
+                index, source.tenant(), source.model(), source.scheme(), source.replica(), events),
             counters);
     EngineEventStream stream =
         new EngineEventStream(
