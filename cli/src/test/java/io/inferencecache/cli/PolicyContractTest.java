@@ -4,15 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.api.v1alpha1.PDTopology;
+import io.inferencecache.api.v1alpha1.PromptTemplate;
 import io.inferencecache.index.EvictionAlgorithm;
 import io.inferencecache.index.IndexPolicy;
 import io.inferencecache.index.NamespacePolicy;
 import io.inferencecache.operator.policy.PolicySnapshot;
 import io.inferencecache.server.control.PolicyDocument;
+import io.inferencecache.server.prompt.Catalog;
+import io.inferencecache.server.prompt.Template;
+import io.inferencecache.server.prompt.Topology;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,5 +103,61 @@ class PolicyContractTest {
 
     assertThat(PolicySnapshot.build(List.of(), List.of()).toString())
         .isEqualTo("{\"version\":7,\"policies\":[]}");
+  }
+
+  @Test
+  void templatesAndTopologiesTravelInVersion8AndTheServerRendersAndRoutesWithThem()
+      throws Exception {
+    PromptTemplate template =
+        YAML.readValue(
+            """
+            apiVersion: inferencecache.io/v1alpha1
+            kind: PromptTemplate
+            metadata: {name: support, namespace: team-a, generation: 2}
+            spec:
+              body: "System: {{.sys}}\\nQ: {{ .q }}"
+              slots: [{name: sys, type: Stable, required: true}, {name: q, type: Mutable}]
+            """,
+            PromptTemplate.class);
+    PDTopology topology =
+        YAML.readValue(
+            """
+            apiVersion: inferencecache.io/v1alpha1
+            kind: PDTopology
+            metadata: {name: pd, namespace: team-a, annotations: {inferencecache.io/kv-transport: Mooncake}}
+            spec:
+              prefillPools: [{name: p0, matchLabels: {pool: p0}}]
+              decodePools: [{name: d0, matchLabels: {pool: d0}}]
+            """,
+            PDTopology.class);
+    Pod prefill =
+        YAML.readValue(
+            "metadata: {name: prefill-0, namespace: team-a, labels: {pool: p0}}\n"
+                + "status: {phase: Running}",
+            Pod.class);
+    Pod decode =
+        YAML.readValue(
+            "metadata: {name: decode-0, namespace: team-a, labels: {pool: d0}}\n"
+                + "status: {phase: Running}",
+            Pod.class);
+    var document =
+        PolicySnapshot.build(
+            List.of(),
+            List.of(),
+            List.of(template),
+            List.of(topology),
+            namespace -> namespace.equals("team-a") ? List.of(prefill, decode) : List.of());
+    assertThat(document.path("version").asInt()).isEqualTo(8);
+
+    Catalog catalog = PolicyDocument.parse(document.toString().getBytes()).catalog();
+    Template.Rendered rendered =
+        catalog.template("support", "team-a").render(Map.of("sys", "Be brief.", "q", "Why?"));
+    assertThat(rendered.prompt()).isEqualTo("System: Be brief.\nQ: Why?");
+    assertThat(rendered.stablePrefix()).isEqualTo("System: Be brief.\nQ: ");
+    assertThat(catalog.template("support", "team-a").revision()).isEqualTo("2");
+    Topology pd = catalog.topology("team-a/pd", "other");
+    assertThat(pd.prefill()).containsExactly("prefill-0");
+    assertThat(pd.decode()).containsExactly("decode-0");
+    assertThat(pd.transport()).isEqualTo("Mooncake");
   }
 }

@@ -1034,6 +1034,24 @@ public final class PrefixIndex {
     return byModel;
   }
 
+  /**
+   * The replica rendezvous hashing picks for {@code seed} (the one AFFINITY_HINT would pick among
+   * them), or null for none: stable as replicas come and go.
+   */
+  public static String rendezvous(long seed, java.util.Collection<String> replicas) {
+    String best = null;
+    long bestWeight = 0;
+    for (String replica : replicas) {
+      long weight = Lookup.rendezvousWeight(seed, replica);
+      int order = best == null ? 1 : Long.compareUnsigned(weight, bestWeight);
+      if (order > 0 || (order == 0 && replica.compareTo(best) < 0)) {
+        best = replica;
+        bestWeight = weight;
+      }
+    }
+    return best;
+  }
+
   /** What (tenant, model) holds: its replicas' stats, sorted by replica id, and key counts. */
   public CacheState cacheState(String tenant, String model) {
     TreeMap<String, ReplicaStatsReport> rows = new TreeMap<>();

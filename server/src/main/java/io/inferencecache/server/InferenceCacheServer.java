@@ -25,6 +25,7 @@ import io.inferencecache.server.ingest.DirectIngest;
 import io.inferencecache.server.ingest.EngineSource;
 import io.inferencecache.server.ingest.PodDiscovery;
 import io.inferencecache.server.metrics.ServerMetrics;
+import io.inferencecache.server.prompt.Catalog;
 import io.inferencecache.server.stream.CacheEventHub;
 import io.inferencecache.server.stream.MetricsStreamer;
 import io.inferencecache.server.tokenize.PromptTokenizer;
@@ -63,6 +64,7 @@ public final class InferenceCacheServer implements AutoCloseable {
   private final DirectIngest ingest;
   private final ExecutorService lookups = Executors.newVirtualThreadPerTaskExecutor();
   private final PromptTokenizer tokenizer;
+  private final Catalog.Current catalog = new Catalog.Current();
   private final ExecutorService streamThreads = Executors.newVirtualThreadPerTaskExecutor();
   private final CacheEventHub events;
   private final MetricsStreamer metricsStream;
@@ -137,7 +139,14 @@ public final class InferenceCacheServer implements AutoCloseable {
             .maxInboundMessageSize(options.maxMessageBytes())
             .addService(
                 new InferenceCacheService(
-                        index, metrics, options.lookup(), lookups, tokenizer, events, metricsStream)
+                        index,
+                        metrics,
+                        options.lookup(),
+                        lookups,
+                        tokenizer,
+                        events,
+                        metricsStream,
+                        catalog)
                     .definition(options.maxMessageBytes()))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
@@ -162,7 +171,8 @@ public final class InferenceCacheServer implements AutoCloseable {
     // A TokenReview blocks its request for a round trip to the API server: one virtual thread
     // per exchange.
     control.setExecutor(controlThreads);
-    new ControlEndpoints(index, Probe.withProbePolicy(options.policy()), guards(options.control()))
+    new ControlEndpoints(
+            index, Probe.withProbePolicy(options.policy()), guards(options.control()), catalog)
         .install(control);
   }
 

@@ -268,7 +268,7 @@ class ControlListenerTest {
 
     List<String> bad = new ArrayList<>();
     bad.add("{\"version\":7,\"policies\":[{\"namespace\":\"team\",\"minimumMatchedToken\":1}]}");
-    bad.add("{\"version\":8}");
+    bad.add("{\"version\":9}");
     bad.add("{\"version\":2}");
     bad.add("{\"version\":7} {\"version\":7}");
     bad.add("{\"version\":7,\"policies\":[{\"namespace\":\"team\",\"eviction\":\"fifo\"}]}");

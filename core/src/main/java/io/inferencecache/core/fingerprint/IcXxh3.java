@@ -93,6 +93,11 @@ public final class IcXxh3 {
     return tokenCount / blockSize;
   }
 
+  /** XXH3-64 with the ic-xxh3 seed over arbitrary bytes (a template's stable prefix text). */
+  public static long hash(byte[] bytes) {
+    return XXH3.hashBytesToLong(bytes);
+  }
+
   /** Returns the 8-byte big-endian wire form of {@code key}. */
   public static byte[] toWire(long key) {
     byte[] wire = new byte[WIRE_BYTES];

@@ -11,11 +11,14 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.inferencecache.api.v1alpha1.CacheBackend;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.api.v1alpha1.PDTopology;
+import io.inferencecache.api.v1alpha1.PromptTemplate;
 import io.inferencecache.operator.backend.Owners;
 import io.inferencecache.operator.engine.EngineConfigGenerator;
 import io.inferencecache.operator.engine.NodeLocalServerPod;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -54,6 +57,8 @@ public final class ControlPlaneCache implements AutoCloseable {
   private final SharedIndexInformer<CacheBackend> backends;
   private final SharedIndexInformer<CachePolicy> policies;
   private final SharedIndexInformer<CacheTenant> tenants;
+  private final SharedIndexInformer<PromptTemplate> templates;
+  private final SharedIndexInformer<PDTopology> topologies;
   private final SharedIndexInformer<Pod> pods;
   private final SharedIndexInformer<Deployment> deployments;
   private final SharedIndexInformer<Service> services;
@@ -67,6 +72,8 @@ public final class ControlPlaneCache implements AutoCloseable {
     backends = client.resources(CacheBackend.class).inAnyNamespace().runnableInformer(0);
     policies = client.resources(CachePolicy.class).inAnyNamespace().runnableInformer(0);
     tenants = client.resources(CacheTenant.class).inAnyNamespace().runnableInformer(0);
+    templates = client.resources(PromptTemplate.class).inAnyNamespace().runnableInformer(0);
+    topologies = client.resources(PDTopology.class).inAnyNamespace().runnableInformer(0);
     pods = client.pods().inAnyNamespace().withLabel(CACHE_DOMAIN).runnableInformer(0);
     pods.addIndexers(
         Map.of(
@@ -100,7 +107,17 @@ public final class ControlPlaneCache implements AutoCloseable {
             .runnableInformer(0);
     servers.addIndexers(
         Map.of(SERVERS_BY_BACKEND_UID, pod -> label(pod, NodeLocalServerPod.BACKEND_UID_LABEL)));
-    informers = List.of(backends, policies, tenants, pods, deployments, services, servers);
+    informers =
+        List.of(
+            backends,
+            policies,
+            tenants,
+            templates,
+            topologies,
+            pods,
+            deployments,
+            services,
+            servers);
     ResourceEventHandler<HasMetadata> workloadChange = new EveryChange(this::workloadChanged);
     pods.addEventHandler(cast(workloadChange));
     deployments.addEventHandler(cast(workloadChange));
@@ -110,6 +127,15 @@ public final class ControlPlaneCache implements AutoCloseable {
     ResourceEventHandler<HasMetadata> policyChange = new AnyChange(this::policyChanged);
     policies.addEventHandler(cast(policyChange));
     tenants.addEventHandler(cast(policyChange));
+    templates.addEventHandler(cast(policyChange));
+    topologies.addEventHandler(cast(policyChange));
+    // A PDTopology's pools are engine pods: while any topology exists, pods change the snapshot.
+    pods.addEventHandler(
+        new PoolMembershipChange(() -> {
+          if (!topologies.getStore().list().isEmpty()) {
+            policyChanged();
+          }
+        }));
   }
 
   /**
@@ -168,6 +194,19 @@ public final class ControlPlaneCache implements AutoCloseable {
 
   public List<CacheTenant> tenants() {
     return tenants.getStore().list();
+  }
+
+  public List<PromptTemplate> templates() {
+    return templates.getStore().list();
+  }
+
+  public List<PDTopology> topologies() {
+    return topologies.getStore().list();
+  }
+
+  /** The engine pods (labelled with a cache domain) of a namespace. */
+  public List<Pod> enginePods(String namespace) {
+    return pods.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace);
   }
 
   /** An engine pod by namespace and name; empty when it is not (or no longer) an engine pod. */
@@ -291,6 +330,36 @@ public final class ControlPlaneCache implements AutoCloseable {
   }
 
   /** Calls back on adds, deletes and updates that changed the object (not on resyncs). */
+  /**
+   * A pod that joins or leaves a pool: added, deleted, or its phase, labels or deletion changed.
+   */
+  private record PoolMembershipChange(Runnable callback) implements ResourceEventHandler<Pod> {
+    @Override
+    public void onAdd(Pod pod) {
+      callback.run();
+    }
+
+    @Override
+    public void onUpdate(Pod before, Pod after) {
+      if (!Objects.equals(phase(before), phase(after))
+          || !Objects.equals(before.getMetadata().getLabels(), after.getMetadata().getLabels())
+          || !Objects.equals(
+              before.getMetadata().getDeletionTimestamp(),
+              after.getMetadata().getDeletionTimestamp())) {
+        callback.run();
+      }
+    }
+
+    @Override
+    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+      callback.run();
+    }
+
+    private static String phase(Pod pod) {
+      return pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    }
+  }
+
   private record AnyChange(Runnable callback) implements ResourceEventHandler<HasMetadata> {
     @Override
     public void onAdd(HasMetadata obj) {

@@ -5,9 +5,11 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.api.v1alpha1.PromptTemplate;
 import io.inferencecache.api.v1alpha1.spec.CacheTenantSpec;
 import io.inferencecache.api.v1alpha1.status.CacheTenantStatus;
 import io.inferencecache.api.v1alpha1.status.Conditions;
+import io.inferencecache.api.v1alpha1.status.PromptTemplateStatus;
 import io.inferencecache.operator.health.Failing;
 import io.inferencecache.operator.policy.PolicySnapshot;
 import io.inferencecache.operator.status.StatusConditions;
@@ -147,7 +149,9 @@ public final class PolicyPropagation implements AutoCloseable {
     }
     List<CachePolicy> policies = cache.policies();
     List<CacheTenant> tenants = cache.tenants();
-    ObjectNode document = PolicySnapshot.build(policies, tenants);
+    List<PromptTemplate> templates = cache.templates();
+    ObjectNode document =
+        PolicySnapshot.build(policies, tenants, templates, cache.topologies(), cache::enginePods);
     ServerControlClient.Outcome outcome = server.pushPolicy(document);
     lastOutcome = outcome;
     String digest = digest(document);
@@ -175,7 +179,8 @@ public final class PolicyPropagation implements AutoCloseable {
         scheduleRetry();
       }
     }
-    report(policies, tenants, outcome, digest);
+    report(policies, tenants, outcome, digest, document.path("version").asInt());
+    reportTemplates(templates, outcome);
   }
 
   /** Since when pushes have been failing, or null while they succeed. */
@@ -199,7 +204,8 @@ public final class PolicyPropagation implements AutoCloseable {
       List<CachePolicy> policies,
       List<CacheTenant> tenants,
       ServerControlClient.Outcome outcome,
-      String digest) {
+      String digest,
+      int version) {
     Map<String, String> winnerByNamespace = new HashMap<>();
     for (CachePolicy p : policies.stream().sorted(PolicySnapshot.BY_NAMESPACE_AND_NAME).toList()) {
       if (p.getSpec() != null) {
@@ -211,7 +217,7 @@ public final class PolicyPropagation implements AutoCloseable {
       String winner = winnerByNamespace.get(namespace);
       Condition applied =
           policy.getMetadata().getName().equals(winner)
-              ? sent(outcome, digest, policy)
+              ? sent(outcome, digest, policy, version)
               : condition(
                   policy,
                   "False",
@@ -261,7 +267,7 @@ public final class PolicyPropagation implements AutoCloseable {
                     + spec.tenantID
                     + "; the first by namespace and name takes effect");
       } else {
-        applied = sent(outcome, digest, tenant);
+        applied = sent(outcome, digest, tenant, version);
       }
       status.edit(
           tenant,
@@ -274,8 +280,36 @@ public final class PolicyPropagation implements AutoCloseable {
     }
   }
 
+  /**
+   * Once the server took the document, each PromptTemplate's status carries the revision it was
+   * sent with (its printer column), for the generation it was sent at.
+   */
+  private void reportTemplates(
+      List<PromptTemplate> templates, ServerControlClient.Outcome outcome) {
+    if (!(outcome instanceof ServerControlClient.Ok)) {
+      return;
+    }
+    for (PromptTemplate template : templates) {
+      String revision = PolicySnapshot.revision(template);
+      PromptTemplateStatus current = template.getStatus();
+      if (current != null && revision.equals(current.templateRevision)) {
+        continue;
+      }
+      status.edit(
+          template,
+          t -> {
+            PromptTemplateStatus s =
+                t.getStatus() == null ? new PromptTemplateStatus() : t.getStatus();
+            s.templateRevision = PolicySnapshot.revision(t);
+            s.observedGeneration = t.getMetadata().getGeneration();
+            t.setStatus(s);
+            return t;
+          });
+    }
+  }
+
   private static Condition sent(
-      ServerControlClient.Outcome outcome, String digest, HasMetadata resource) {
+      ServerControlClient.Outcome outcome, String digest, HasMetadata resource, int version) {
     return switch (outcome) {
       case ServerControlClient.Ok ok ->
           condition(
@@ -283,7 +317,7 @@ public final class PolicyPropagation implements AutoCloseable {
               "True",
               REASON_APPLIED,
               "the server applied policy document version "
-                  + PolicySnapshot.VERSION
+                  + version
                   + " (sha256 "
                   + digest
                   + ") with generation "

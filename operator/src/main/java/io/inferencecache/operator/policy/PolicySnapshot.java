@@ -4,31 +4,48 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.api.v1alpha1.PDTopology;
+import io.inferencecache.api.v1alpha1.PromptTemplate;
 import io.inferencecache.api.v1alpha1.spec.CachePolicySpec;
 import io.inferencecache.api.v1alpha1.spec.CacheTenantSpec;
 import io.inferencecache.api.v1alpha1.spec.Enums;
+import io.inferencecache.api.v1alpha1.spec.PDTopologySpec;
+import io.inferencecache.api.v1alpha1.spec.PromptTemplateSpec;
 import io.inferencecache.core.GoDuration;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code /policy} document (version 7) for every CachePolicy and CacheTenant of the cluster, as
- * upstream's controller writes it, so that our servers and upstream's take it alike: policies
- * sorted by namespace, the first CachePolicy of a namespace (by name) winning; tenants with both a
- * tenant id and a quota, the first of an id winning; fields left out when unset (Go's {@code
- * omitempty}); {@code policies} always present, {@code tenants} only when there are some. A {@code
- * routingFloorScore} that does not read as a finite, non-negative number becomes 0.1, never 0.
+ * upstream's controller writes it (version 8, ours, when there are PromptTemplates or PDTopologies
+ * to send too), so that our servers and upstream's take it alike: policies sorted by namespace, the
+ * first CachePolicy of a namespace (by name) winning; tenants with both a tenant id and a quota,
+ * the first of an id winning; fields left out when unset (Go's {@code omitempty}); {@code policies}
+ * always present, {@code tenants} only when there are some. A {@code routingFloorScore} that does
+ * not read as a finite, non-negative number becomes 0.1, never 0.
  */
 public final class PolicySnapshot {
 
-  /** The wire version written. */
+  /** The wire version written when there are no templates or topologies: upstream's. */
   public static final int VERSION = 7;
+
+  /**
+   * The version written when there are PromptTemplates or PDTopologies (ours: {@code templates},
+   * {@code topologies}); an upstream server, which takes up to 7, keeps getting 7 without them.
+   */
+  public static final int VERSION_WITH_PROMPTS = 8;
+
+  /** The annotation of a PDTopology naming its KV transport: Mooncake, NIXL or Direct. */
+  public static final String TRANSPORT_ANNOTATION = "inferencecache.io/kv-transport";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,8 +61,23 @@ public final class PolicySnapshot {
 
   /** The document for these resources (any order). */
   public static ObjectNode build(List<CachePolicy> policies, List<CacheTenant> tenants) {
+    return build(policies, tenants, List.of(), List.of(), namespace -> List.of());
+  }
+
+  /**
+   * The document with PromptTemplates (their revision is their generation) and PDTopologies (each
+   * pool's replicas: the running engine pods of the topology's namespace its labels select, by
+   * name, sorted), in version 8 when there are any.
+   */
+  public static ObjectNode build(
+      List<CachePolicy> policies,
+      List<CacheTenant> tenants,
+      List<PromptTemplate> templates,
+      List<PDTopology> topologies,
+      Function<String, List<Pod>> enginePods) {
     ObjectNode document = JSON.createObjectNode();
-    document.put("version", VERSION);
+    boolean prompts = !templates.isEmpty() || !topologies.isEmpty();
+    document.put("version", prompts ? VERSION_WITH_PROMPTS : VERSION);
     ArrayNode policyArray = document.putArray("policies");
     Set<String> namespaces = new HashSet<>();
     for (CachePolicy policy : policies.stream().sorted(BY_NAMESPACE_AND_NAME).toList()) {
@@ -77,7 +109,98 @@ public final class PolicySnapshot {
     if (!tenantArray.isEmpty()) {
       document.set("tenants", tenantArray);
     }
+    if (prompts) {
+      ArrayNode templateArray = document.putArray("templates");
+      for (PromptTemplate template : templates.stream().sorted(BY_NAMESPACE_AND_NAME).toList()) {
+        if (template.getSpec() != null) {
+          templateArray.add(template(template));
+        }
+      }
+      ArrayNode topologyArray = document.putArray("topologies");
+      for (PDTopology topology : topologies.stream().sorted(BY_NAMESPACE_AND_NAME).toList()) {
+        if (topology.getSpec() != null) {
+          topologyArray.add(
+              topology(topology, enginePods.apply(topology.getMetadata().getNamespace())));
+        }
+      }
+    }
     return document;
+  }
+
+  /** A template's revision: its generation, which the API server bumps on every spec change. */
+  public static String revision(PromptTemplate template) {
+    Long generation = template.getMetadata().getGeneration();
+    return generation == null ? "0" : generation.toString();
+  }
+
+  private static ObjectNode template(PromptTemplate template) {
+    PromptTemplateSpec spec = template.getSpec();
+    ObjectNode row = JSON.createObjectNode();
+    row.put("namespace", template.getMetadata().getNamespace());
+    row.put("name", template.getMetadata().getName());
+    row.put("revision", revision(template));
+    row.put("body", spec.body == null ? "" : spec.body);
+    ArrayNode slots = row.putArray("slots");
+    for (PromptTemplateSpec.Slot slot :
+        spec.slots == null ? List.<PromptTemplateSpec.Slot>of() : spec.slots) {
+      ObjectNode s = slots.addObject();
+      s.put("name", slot.name);
+      if (slot.type != null) {
+        s.put("type", slot.type.name());
+      }
+      if (slot.required != null) {
+        s.put("required", slot.required);
+      }
+      if (slot.description != null) {
+        s.put("description", slot.description);
+      }
+    }
+    return row;
+  }
+
+  private static ObjectNode topology(PDTopology topology, List<Pod> pods) {
+    PDTopologySpec spec = topology.getSpec();
+    ObjectNode row = JSON.createObjectNode();
+    row.put("namespace", topology.getMetadata().getNamespace());
+    row.put("name", topology.getMetadata().getName());
+    Map<String, String> annotations = topology.getMetadata().getAnnotations();
+    String transport = annotations == null ? null : annotations.get(TRANSPORT_ANNOTATION);
+    if (transport != null && !transport.isEmpty()) {
+      row.put("transport", transport);
+    }
+    row.set("prefill", pools(spec.prefillPools, pods));
+    row.set("decode", pools(spec.decodePools, pods));
+    return row;
+  }
+
+  private static ArrayNode pools(@Nullable List<PDTopologySpec.Pool> pools, List<Pod> pods) {
+    ArrayNode out = JSON.createArrayNode();
+    for (PDTopologySpec.Pool pool : pools == null ? List.<PDTopologySpec.Pool>of() : pools) {
+      ObjectNode row = out.addObject();
+      row.put("name", pool.name);
+      ArrayNode replicas = row.putArray("replicas");
+      pods.stream()
+          .filter(pod -> serving(pod) && selects(pool.matchLabels, pod))
+          .map(pod -> pod.getMetadata().getName())
+          .sorted()
+          .forEach(replicas::add);
+    }
+    return out;
+  }
+
+  /** A pool without labels selects nothing: it would otherwise take every engine pod. */
+  private static boolean selects(@Nullable Map<String, String> labels, Pod pod) {
+    if (labels == null || labels.isEmpty()) {
+      return false;
+    }
+    Map<String, String> has = pod.getMetadata().getLabels();
+    return has != null && has.entrySet().containsAll(labels.entrySet());
+  }
+
+  private static boolean serving(Pod pod) {
+    return pod.getMetadata().getDeletionTimestamp() == null
+        && pod.getStatus() != null
+        && "Running".equals(pod.getStatus().getPhase());
   }
 
   private static ObjectNode policy(String namespace, CachePolicySpec spec) {

@@ -52,7 +52,9 @@ public final class CrdValidator {
   }
 
   private static final String GROUP = "inferencecache.io";
-  private static final List<String> PLURALS =
+
+  /** The plural names of our CRDs, every kind. */
+  public static final List<String> PLURALS =
       List.of(
           "cachebackends",
           "cachepolicies",
@@ -60,6 +62,7 @@ public final class CrdValidator {
           "cacheindexes",
           "prompttemplates",
           "pdtopologies");
+
   private static final String QUANTITY_RULE = "quantity(string(self)).isGreaterThan(quantity('0'))";
   private static final Pattern DNS_SUBDOMAIN =
       Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");

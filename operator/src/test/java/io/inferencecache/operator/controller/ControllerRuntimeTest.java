@@ -7,12 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.inferencecache.api.v1alpha1.CacheBackend;
 import io.inferencecache.api.v1alpha1.CacheIndex;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
+import io.inferencecache.api.v1alpha1.PDTopology;
+import io.inferencecache.api.v1alpha1.PromptTemplate;
 import io.inferencecache.api.v1alpha1.spec.CacheBackendSpec;
 import io.inferencecache.api.v1alpha1.spec.Enums;
 import io.inferencecache.operator.status.StatusConditions;
@@ -142,6 +145,110 @@ class ControllerRuntimeTest {
             condition(CachePolicy.class, "team-a", "default", "Applied").getObservedGeneration()
                 == 2L);
     assertThat(controller.policy().lastOutcome()).isInstanceOf(ServerControlClient.Ok.class);
+  }
+
+  @Test
+  void templatesAndTopologiesArePushedInVersion8WithThePoolsResolvedToRunningEnginePods()
+      throws Exception {
+    StandInServer server = server(0);
+    create(policy("team-a", "default", "LRU"));
+    create(
+        YAML.readValue(
+            """
+            apiVersion: inferencecache.io/v1alpha1
+            kind: PromptTemplate
+            metadata: {name: support, namespace: team-a}
+            spec:
+              body: "System: {{.sys}}\\nQ: {{.q}}"
+              slots:
+                - {name: sys, type: Stable, required: true}
+                - {name: q, type: Mutable, description: the question}
+            """,
+            PromptTemplate.class));
+    create(
+        YAML.readValue(
+            """
+            apiVersion: inferencecache.io/v1alpha1
+            kind: PDTopology
+            metadata:
+              name: pd
+              namespace: team-a
+              annotations: {inferencecache.io/kv-transport: NIXL}
+            spec:
+              prefillPools: [{name: p0, matchLabels: {pool: p0}}]
+              decodePools: [{name: d0, matchLabels: {pool: d0}}]
+            """,
+            PDTopology.class));
+    create(enginePod("team-a", "prefill-1", "p0", "Running"));
+    create(enginePod("team-a", "prefill-0", "p0", "Running"));
+    create(enginePod("team-a", "prefill-9", "p0", "Pending"));
+    create(enginePod("team-b", "prefill-x", "p0", "Running"));
+    create(enginePod("team-a", "decode-0", "d0", "Running"));
+    controller(server.port(), false, "solo");
+
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() ->
+            !server.policies.isEmpty()
+                && JSON.readTree(server.policies.getLast()).path("version").asInt() == 8);
+    JsonNode document = JSON.readTree(server.policies.getLast());
+    assertThat(document.path("policies")).hasSize(1);
+    JsonNode template = document.path("templates").get(0);
+    assertThat(template.path("namespace").asText()).isEqualTo("team-a");
+    // Its generation (the mock API server starts every object at 1).
+    assertThat(template.path("revision").asText()).isEqualTo("1");
+    assertThat(template.path("body").asText()).isEqualTo("System: {{.sys}}\nQ: {{.q}}");
+    assertThat(template.path("slots").get(1).path("type").asText()).isEqualTo("Mutable");
+    JsonNode topology = document.path("topologies").get(0);
+    assertThat(topology.path("transport").asText()).isEqualTo("NIXL");
+    // Running engine pods of the topology's namespace that the pool's labels select, sorted.
+    assertThat(topology.path("prefill").get(0).path("replicas").toString())
+        .isEqualTo("[\"prefill-0\",\"prefill-1\"]");
+    assertThat(topology.path("decode").get(0).path("replicas").toString())
+        .isEqualTo("[\"decode-0\"]");
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> {
+          PromptTemplate t =
+              kube.resources(PromptTemplate.class).inNamespace("team-a").withName("support").get();
+          return t.getStatus() != null && "1".equals(t.getStatus().templateRevision);
+        });
+
+    // A pool member that starts running changes the document at once.
+    Pod starting = kube.pods().inNamespace("team-a").withName("prefill-9").get();
+    starting.getStatus().setPhase("Running");
+    kube.resource(starting).updateStatus();
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() ->
+            JSON.readTree(server.policies.getLast())
+                    .path("topologies")
+                    .get(0)
+                    .path("prefill")
+                    .get(0)
+                    .path("replicas")
+                    .size()
+                == 3);
+  }
+
+  private static Pod enginePod(String namespace, String name, String pool, String phase) {
+    return new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(name)
+        .addToLabels("pool", pool)
+        .addToLabels(ControlPlaneCache.CACHE_DOMAIN, "llama")
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("vllm")
+        .withImage("vllm/vllm-openai")
+        .endContainer()
+        .endSpec()
+        .withNewStatus()
+        .withPhase(phase)
+        .endStatus()
+        .build();
   }
 
   @Test

@@ -48,8 +48,7 @@ final class MockCluster implements AutoCloseable {
             false);
     api.init();
     kube = api.createClient();
-    for (String plural :
-        List.of("cachebackends", "cachepolicies", "cachetenants", "cacheindexes")) {
+    for (String plural : io.inferencecache.operator.validation.CrdValidator.PLURALS) {
       try (InputStream in =
           getClass()
               .getClassLoader()

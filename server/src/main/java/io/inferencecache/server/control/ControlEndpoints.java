@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.inferencecache.index.IndexPolicy;
 import io.inferencecache.index.PrefixIndex;
+import io.inferencecache.server.prompt.Catalog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,6 +39,7 @@ public final class ControlEndpoints {
   private final Probe probe;
   private final Guards guards;
   private final Object policyWrites = new Object();
+  private final Catalog.Current catalog;
   private volatile int policyVersion;
 
   /**
@@ -47,6 +49,15 @@ public final class ControlEndpoints {
    * @param guards who may call what
    */
   public ControlEndpoints(PrefixIndex index, IndexPolicy base, Guards guards) {
+    this(index, base, guards, new Catalog.Current());
+  }
+
+  /**
+   * As above, with the templates and topologies of each accepted document going to {@code catalog}.
+   */
+  public ControlEndpoints(
+      PrefixIndex index, IndexPolicy base, Guards guards, Catalog.Current catalog) {
+    this.catalog = Objects.requireNonNull(catalog, "catalog");
     this.index = Objects.requireNonNull(index, "index");
     this.base = Objects.requireNonNull(base, "base");
     this.guards = Objects.requireNonNull(guards, "guards");
@@ -111,13 +122,16 @@ public final class ControlEndpoints {
       }
       synchronized (policyWrites) {
         index.setPolicy(Probe.withProbePolicy(parsed.applyTo(base)));
+        catalog.set(parsed.catalog());
         policyVersion = parsed.version();
       }
       LOG.info(
-          "event=policy_applied version={} namespaces={} tenants={}",
+          "event=policy_applied version={} namespaces={} tenants={} templates={} topologies={}",
           parsed.version(),
           parsed.namespaces().size(),
-          parsed.tenantQuotas().size());
+          parsed.tenantQuotas().size(),
+          parsed.catalog().templates().size(),
+          parsed.catalog().topologies().size());
       exchange.sendResponseHeaders(204, -1);
     }
   }

@@ -9,8 +9,12 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.inferencecache.index.EvictionAlgorithm;
 import io.inferencecache.index.IndexPolicy;
 import io.inferencecache.index.NamespacePolicy;
+import io.inferencecache.server.prompt.Catalog;
+import io.inferencecache.server.prompt.Template;
+import io.inferencecache.server.prompt.Topology;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,9 +22,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The policy snapshot the controller pushes to {@code /policy}: upstream's wire format, versions 3
- * to 7, normalised as upstream does, applied as a full replacement of the namespaces and tenant
- * quotas. Anything the document gets wrong is a {@link PolicyException} whose message names what to
- * change; the caller keeps the previous policy.
+ * to 7, normalised as upstream does, and our version 8, which adds the PromptTemplates and
+ * PDTopologies ({@code templates}, {@code topologies}); applied as a full replacement of the
+ * namespaces, tenant quotas, templates and topologies (an older version carries none). Anything the
+ * document gets wrong is a {@link PolicyException} whose message names what to change; the caller
+ * keeps the previous policy.
  *
  * <p>Normalisation by version: before 4 a {@code minimumMatchedTokens} of 0 means 64; before 5 an
  * absent {@code routingFloorScore} means 0.1; before 6 the strategy is upstream's default (chain
@@ -53,7 +59,8 @@ public final class PolicyDocument {
       int version,
       Map<String, NamespacePolicy> namespaces,
       Map<String, Long> tenantQuotas,
-      Map<String, String> isolationModes) {
+      Map<String, String> isolationModes,
+      Catalog catalog) {
 
     /**
      * {@code base} with its namespaces and quotas replaced by these. What the wire cannot say (the
@@ -73,7 +80,35 @@ public final class PolicyDocument {
   record Wire(
       @JsonProperty("version") Integer version,
       @JsonProperty("policies") @Nullable List<PolicyWire> policies,
-      @JsonProperty("tenants") @Nullable List<TenantWire> tenants) {}
+      @JsonProperty("tenants") @Nullable List<TenantWire> tenants,
+      @JsonProperty("templates") @Nullable List<TemplateWire> templates,
+      @JsonProperty("topologies") @Nullable List<TopologyWire> topologies) {}
+
+  /** Version 8: a PromptTemplate, its revision and its slots. */
+  record TemplateWire(
+      @JsonProperty("namespace") @Nullable String namespace,
+      @JsonProperty("name") @Nullable String name,
+      @JsonProperty("revision") @Nullable String revision,
+      @JsonProperty("body") @Nullable String body,
+      @JsonProperty("slots") @Nullable List<SlotWire> slots) {}
+
+  record SlotWire(
+      @JsonProperty("name") @Nullable String name,
+      @JsonProperty("type") @Nullable String type,
+      @JsonProperty("required") @Nullable Boolean required,
+      @JsonProperty("description") @Nullable String description) {}
+
+  /** Version 8: a PDTopology with its pools' replicas resolved, and its KV transport. */
+  record TopologyWire(
+      @JsonProperty("namespace") @Nullable String namespace,
+      @JsonProperty("name") @Nullable String name,
+      @JsonProperty("transport") @Nullable String transport,
+      @JsonProperty("prefill") @Nullable List<PoolWire> prefill,
+      @JsonProperty("decode") @Nullable List<PoolWire> decode) {}
+
+  record PoolWire(
+      @JsonProperty("name") @Nullable String name,
+      @JsonProperty("replicas") @Nullable List<String> replicas) {}
 
   record PolicyWire(
       @JsonProperty("namespace") @Nullable String namespace,
@@ -116,12 +151,16 @@ public final class PolicyDocument {
       throw new PolicyException("policy snapshot could not be read: " + e.getMessage());
     }
     if (wire == null || wire.version() == null) {
-      throw new PolicyException("unsupported policy snapshot version: none given (3 to 7)");
+      throw new PolicyException("unsupported policy snapshot version: none given (3 to 8)");
     }
     int version = wire.version();
-    if (version < 3 || version > 7) {
+    if (version < 3 || version > 8) {
       throw new PolicyException(
-          "unsupported policy snapshot version " + version + " (this server takes 3 to 7)");
+          "unsupported policy snapshot version " + version + " (this server takes 3 to 8)");
+    }
+    if (version < 8 && (wire.templates() != null || wire.topologies() != null)) {
+      throw new PolicyException(
+          "templates and topologies need policy snapshot version 8, got version " + version);
     }
     Map<String, NamespacePolicy> namespaces = new TreeMap<>();
     for (PolicyWire p : wire.policies() == null ? List.<PolicyWire>of() : wire.policies()) {
@@ -141,7 +180,88 @@ public final class PolicyDocument {
         isolation.put(t.tenantId(), t.isolationMode());
       }
     }
-    return new Parsed(version, namespaces, quotas, isolation);
+    return new Parsed(version, namespaces, quotas, isolation, catalog(wire));
+  }
+
+  /** Version 8's templates and topologies; entries without a namespace or name are dropped. */
+  private static Catalog catalog(Wire wire) throws PolicyException {
+    Map<String, Template> templates = new TreeMap<>();
+    for (TemplateWire t : wire.templates() == null ? List.<TemplateWire>of() : wire.templates()) {
+      if (t == null || blank(t.namespace()) || blank(t.name())) {
+        continue;
+      }
+      List<Template.Slot> slots = new ArrayList<>();
+      for (SlotWire slot : t.slots() == null ? List.<SlotWire>of() : t.slots()) {
+        if (slot == null || blank(slot.name())) {
+          throw new PolicyException(
+              "template " + t.namespace() + "/" + t.name() + ": a slot has no name");
+        }
+        if (!"Stable".equals(slot.type()) && !"Mutable".equals(slot.type())) {
+          throw new PolicyException(
+              "template "
+                  + t.namespace()
+                  + "/"
+                  + t.name()
+                  + ": slot "
+                  + slot.name()
+                  + " has type "
+                  + slot.type()
+                  + "; use Stable or Mutable");
+        }
+        slots.add(
+            new Template.Slot(
+                slot.name(), "Stable".equals(slot.type()), Boolean.TRUE.equals(slot.required())));
+      }
+      templates.put(
+          t.namespace() + "/" + t.name(),
+          Template.of(
+              t.namespace(),
+              t.name(),
+              t.revision() == null ? "" : t.revision(),
+              t.body() == null ? "" : t.body(),
+              slots));
+    }
+    Map<String, Topology> topologies = new TreeMap<>();
+    for (TopologyWire t : wire.topologies() == null ? List.<TopologyWire>of() : wire.topologies()) {
+      if (t == null || blank(t.namespace()) || blank(t.name())) {
+        continue;
+      }
+      String transport = t.transport() == null ? "" : t.transport();
+      if (!transport.isEmpty() && !Topology.TRANSPORTS.contains(transport)) {
+        throw new PolicyException(
+            "topology "
+                + t.namespace()
+                + "/"
+                + t.name()
+                + ": transport "
+                + transport
+                + " is not one of "
+                + Topology.TRANSPORTS);
+      }
+      topologies.put(
+          t.namespace() + "/" + t.name(),
+          new Topology(
+              t.namespace(), t.name(), transport, replicas(t.prefill()), replicas(t.decode())));
+    }
+    return new Catalog(templates, topologies);
+  }
+
+  private static List<String> replicas(@Nullable List<PoolWire> pools) {
+    List<String> out = new ArrayList<>();
+    for (PoolWire pool : pools == null ? List.<PoolWire>of() : pools) {
+      if (pool != null && pool.replicas() != null) {
+        for (String replica : pool.replicas()) {
+          if (!blank(replica) && !out.contains(replica)) {
+            out.add(replica);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static boolean blank(@Nullable String value) {
+    return value == null || value.isEmpty();
   }
 
   private static NamespacePolicy normalise(PolicyWire p, int version) throws PolicyException {

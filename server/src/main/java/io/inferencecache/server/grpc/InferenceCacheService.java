@@ -1,5 +1,6 @@
 package io.inferencecache.server.grpc;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
@@ -40,10 +41,18 @@ import io.inferencecache.proto.v1alpha1.StreamEventsRequest;
 import io.inferencecache.proto.v1alpha1.StreamMetricsRequest;
 import io.inferencecache.server.WireKeys;
 import io.inferencecache.server.metrics.ServerMetrics;
+import io.inferencecache.server.prompt.Catalog;
+import io.inferencecache.server.prompt.Template;
+import io.inferencecache.server.prompt.Topology;
 import io.inferencecache.server.stream.CacheEventHub;
 import io.inferencecache.server.stream.MetricsStreamer;
 import io.inferencecache.server.tokenize.PromptTokenizer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -82,6 +91,7 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
   private final PromptTokenizer tokenizer;
   private final CacheEventHub events;
   private final MetricsStreamer metricsStream;
+  private final Catalog.Current catalog;
 
   public InferenceCacheService(
       PrefixIndex index,
@@ -90,7 +100,8 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
       ExecutorService lookups,
       PromptTokenizer tokenizer,
       CacheEventHub events,
-      MetricsStreamer metricsStream) {
+      MetricsStreamer metricsStream,
+      Catalog.Current catalog) {
     this.index = Objects.requireNonNull(index, "index");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.options = Objects.requireNonNull(options, "options");
@@ -98,6 +109,7 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     this.events = Objects.requireNonNull(events, "events");
     this.metricsStream = Objects.requireNonNull(metricsStream, "metricsStream");
+    this.catalog = Objects.requireNonNull(catalog, "catalog");
   }
 
   // ------------------------------------------------------------------ LookupRoute
@@ -646,20 +658,105 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
   @Override
   public void renderTemplate(
       RenderTemplateRequest request, StreamObserver<RenderTemplateResponse> responses) {
-    responses.onNext(
-        RenderTemplateResponse.newBuilder()
-            .setReasonCode(ReasonCode.TEMPLATE_NOT_FOUND.wire())
-            .build());
+    responses.onNext(render(request));
     responses.onCompleted();
+  }
+
+  /**
+   * Renders a PromptTemplate of the last policy snapshot: the prompt, the key of its stable prefix
+   * (XXH3-64, seed 1337, of the UTF-8 text before the first mutable slot, 8 bytes big-endian: equal
+   * for every request that shares the stable slots), the tenant's namespace and the template's
+   * revision.
+   */
+  private RenderTemplateResponse render(RenderTemplateRequest request) {
+    String tenant = request.getTenantId();
+    Template template = catalog.get().template(request.getTemplateRef(), tenant);
+    if (template == null || IndexPolicy.PROBE_TENANT.equals(tenant)) {
+      return RenderTemplateResponse.newBuilder()
+          .setReasonCode(ReasonCode.TEMPLATE_NOT_FOUND.wire())
+          .build();
+    }
+    RenderTemplateResponse.Builder response =
+        RenderTemplateResponse.newBuilder().setTemplateRevision(template.revision());
+    Template.Rendered rendered;
+    try {
+      rendered = template.render(request.getVariablesMap());
+    } catch (Template.RenderException e) {
+      return response.setReasonCode(ReasonCode.RENDER_ERROR.wire()).build();
+    }
+    byte[] stable = rendered.stablePrefix().getBytes(StandardCharsets.UTF_8);
+    return response
+        .setReasonCode(ReasonCode.OK.wire())
+        .setRenderedPrompt(ByteString.copyFromUtf8(rendered.prompt()))
+        .setStablePrefixHash(ByteString.copyFrom(IcXxh3.toWire(IcXxh3.hash(stable))))
+        .setTenantNamespace(ByteString.copyFromUtf8(tenant))
+        .build();
   }
 
   @Override
   public void lookupPDRoute(
       LookupPDRouteRequest request, StreamObserver<LookupPDRouteResponse> responses) {
-    responses.onNext(
-        LookupPDRouteResponse.newBuilder().setReasonCode(ReasonCode.NO_HINT.wire()).build());
+    responses.onNext(routePd(request));
     responses.onCompleted();
   }
+
+  /**
+   * Prefill and decode replicas from a PDTopology of the last policy snapshot: the prefill replica
+   * among the prefill pool's that hold the prefix (the least loaded of them: PREFIX_MATCH), else
+   * the one rendezvous hashing of the prefix picks (AFFINITY_HINT); the decode replica the least
+   * loaded of the decode pool's (pressure from their stats; ties by id); the topology's transport.
+   * No topology, or an empty pool: NO_HINT with no replicas.
+   */
+  private LookupPDRouteResponse routePd(LookupPDRouteRequest request) {
+    String tenant = request.getTenantId();
+    Topology topology = catalog.get().topology(request.getPdTopologyRef(), tenant);
+    if (topology == null
+        || topology.prefill().isEmpty()
+        || topology.decode().isEmpty()
+        || IndexPolicy.PROBE_TENANT.equals(tenant)) {
+      return LookupPDRouteResponse.newBuilder().setReasonCode(ReasonCode.NO_HINT.wire()).build();
+    }
+    String model = request.getModelId();
+    Map<String, Float> pressure = new HashMap<>();
+    for (Map.Entry<String, ReplicaStatsReport> row : index.cacheState(tenant, model).replicas()) {
+      pressure.put(row.getKey(), row.getValue().pressure());
+    }
+    Comparator<String> byLoad =
+        Comparator.<String>comparingDouble(r -> pressure.getOrDefault(r, 0f))
+            .thenComparing(Comparator.naturalOrder());
+    boolean hasKey = !request.getPrefixHash().isEmpty();
+    long key = hasKey ? WireKeys.key(request.getPrefixHash()) : 0;
+    String prefill = null;
+    if (hasKey) {
+      List<String> holding = new ArrayList<>();
+      for (String scheme : HASH_SCHEMES) {
+        for (String replica : index.holders(new IndexDomain(tenant, model, scheme, ""), key)) {
+          if (topology.prefill().contains(replica) && !holding.contains(replica)) {
+            holding.add(replica);
+          }
+        }
+      }
+      prefill = holding.stream().min(byLoad).orElse(null);
+    }
+    ReasonCode reason = ReasonCode.PREFIX_MATCH;
+    if (prefill == null) {
+      reason = ReasonCode.AFFINITY_HINT;
+      prefill =
+          hasKey
+              ? PrefixIndex.rendezvous(key, topology.prefill())
+              : topology.prefill().stream().min(byLoad).orElseThrow();
+    }
+    String decode = topology.decode().stream().min(byLoad).orElseThrow();
+    return LookupPDRouteResponse.newBuilder()
+        .setPrefillReplicaId(prefill)
+        .setDecodeReplicaId(decode)
+        .setTransportHint(topology.transport())
+        .setReasonCode(reason.wire())
+        .build();
+  }
+
+  /** The engine domains a PD prefix key is looked for in. */
+  private static final List<String> HASH_SCHEMES = List.of("vllm", "sglang");
 
   @Override
   public void streamCacheEvents(StreamEventsRequest request, StreamObserver<CacheEvent> responses) {

@@ -85,8 +85,20 @@ class PolicyDocumentTest {
 
   @Test
   void mistakesAreNamed() {
-    assertThatThrownBy(() -> parse("{\"version\":8}"))
-        .hasMessageContaining("unsupported policy snapshot version 8");
+    assertThatThrownBy(() -> parse("{\"version\":9}"))
+        .hasMessageContaining("unsupported policy snapshot version 9 (this server takes 3 to 8)");
+    assertThatThrownBy(() -> parse("{\"version\":7,\"templates\":[]}"))
+        .hasMessageContaining("templates and topologies need policy snapshot version 8");
+    assertThatThrownBy(() ->
+            parse(
+                "{\"version\":8,\"templates\":[{\"namespace\":\"a\",\"name\":\"t\","
+                    + "\"body\":\"x\",\"slots\":[{\"name\":\"s\",\"type\":\"Fixed\"}]}]}"))
+        .hasMessageContaining("slot s has type Fixed; use Stable or Mutable");
+    assertThatThrownBy(() ->
+            parse(
+                "{\"version\":8,\"topologies\":[{\"namespace\":\"a\",\"name\":\"p\","
+                    + "\"transport\":\"RDMA\"}]}"))
+        .hasMessageContaining("transport RDMA is not one of [Mooncake, NIXL, Direct]");
     assertThatThrownBy(() -> parse("{\"version\":2}"))
         .hasMessageContaining("unsupported policy snapshot version 2");
     assertThatThrownBy(() -> parse("{\"policies\":[]}"))
