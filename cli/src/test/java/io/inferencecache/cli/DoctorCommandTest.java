@@ -311,6 +311,146 @@ class DoctorCommandTest {
     assertThat(result.path("summary").path("exitCode").asInt()).isEqualTo(1);
   }
 
+  /** A wired engine pod with these engine flags, as the webhook leaves it. */
+  private void wiredEngine(
+      String namespace, String name, String engine, String model, List<String> args) {
+    kube.resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName(name)
+                .withLabels(Map.of("inferencecache.io/cache-domain", "llama"))
+                .withAnnotations(
+                    Map.of(
+                        "inferencecache.io/injected-by", namespace + "/llama",
+                        "inferencecache.io/engine", engine,
+                        "inferencecache.io/model", model))
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName(engine)
+                .withImage(engine)
+                .withArgs(args)
+                .endContainer()
+                .addNewContainer()
+                .withName("kvevent-subscriber")
+                .withImage("inferencecache")
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+  }
+
+  @Test
+  void modelBlockSizeAndHashSchemeMismatchesAreNamed() throws Exception {
+    create(backend("team-a", "llama", "llama"));
+    // Filed under "llama-3" but served as "meta-llama/Llama-3.1-8B-Instruct".
+    wiredEngine(
+        "team-a",
+        "served-elsewhere",
+        "vllm",
+        "llama-3",
+        List.of("--model", "meta-llama/Llama-3.1-8B-Instruct", "--block-size", "16"));
+    // vLLM's default block size, the server's (16): no finding.
+    wiredEngine("team-a", "fine", "vllm", "llama-3", List.of("--served-model-name", "llama-3"));
+    // SGLang's default page size 1 cannot be keyed at 16; and llama-3 is now served by both
+    // engines.
+    wiredEngine(
+        "team-a", "sglang-0", "sglang", "llama-3", List.of("--served-model-name", "llama-3"));
+
+    JsonNode result = doctor("--config-only");
+    List<String> codes = codes(result);
+    assertThat(codes).contains("MM003", "MM004", "MM005");
+    JsonNode findings = result.path("findings");
+    assertThat(findings.get(codes.indexOf("MM003")).path("resource").asText())
+        .isEqualTo("pod/team-a/served-elsewhere");
+    assertThat(findings.get(codes.indexOf("MM003")).path("message").asText())
+        .contains("'llama-3'", "meta-llama/Llama-3.1-8B-Instruct", "UNKNOWN_MODEL");
+    assertThat(findings.get(codes.indexOf("MM004")).path("resource").asText())
+        .isEqualTo("pod/team-a/sglang-0");
+    assertThat(findings.get(codes.indexOf("MM004")).path("message").asText())
+        .contains("block size 1", "--engine-block-size 16", "--page-size");
+    assertThat(findings.get(codes.indexOf("MM005")).path("resource").asText())
+        .isEqualTo("model/team-a/llama-3");
+    assertThat(codes.stream().filter(c -> c.startsWith("MM")).count()).isEqualTo(3);
+
+    // A server that keys at 32: vLLM's 16 no longer divides.
+    kube.apps()
+        .deployments()
+        .resource(
+            new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                .withNewMetadata()
+                .withNamespace("inference-cache-system")
+                .withName("inference-cache-server")
+                .endMetadata()
+                .withNewSpec()
+                .withNewTemplate()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("server")
+                .withImage("inferencecache")
+                .withArgs("server", "--engine-block-size=32")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    assertThat(codes(doctor("--config-only")).stream().filter(c -> c.equals("MM004")).count())
+        .isEqualTo(3);
+  }
+
+  @Test
+  void aServerThatIsNotServingFails() throws Exception {
+    io.grpc.protobuf.services.HealthStatusManager health =
+        new io.grpc.protobuf.services.HealthStatusManager();
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
+    io.grpc.Server grpc =
+        io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(
+                new java.net.InetSocketAddress("127.0.0.1", 0))
+            .addService(health.getHealthService())
+            .build()
+            .start();
+    try {
+      JsonNode result =
+          doctor("--server-endpoint", "127.0.0.1:" + grpc.getPort(), "--timeout", "2s");
+      List<String> codes = codes(result);
+      assertThat(codes).contains("SV002");
+      assertThat(result.path("findings").get(codes.indexOf("SV002")).path("message").asText())
+          .contains("NOT_SERVING");
+      assertThat(result.path("summary").path("exitCode").asInt()).isEqualTo(2);
+    } finally {
+      grpc.shutdownNow();
+    }
+  }
+
+  @Test
+  void anApiServerWithoutOurCrdsSaysSo(@TempDir Path dir) throws Exception {
+    // Expectations mode and no expectations: every request is a 404, as for resources whose
+    // CRDs are not installed.
+    KubernetesMockServer bare = new KubernetesMockServer(false);
+    bare.init();
+    try {
+      Path config = dir.resolve("bare-kubeconfig");
+      Files.writeString(
+          config,
+          Files.readString(kubeconfig)
+              .replace(
+                  kube.getConfiguration().getMasterUrl(),
+                  bare.createClient().getConfiguration().getMasterUrl()));
+      CommandRun run =
+          CommandRun.of("doctor", "--kubeconfig", config.toString(), "--config-only", "-o", "json");
+      JsonNode result = JSON.readTree(run.out());
+      List<String> codes = codes(result);
+      assertThat(codes).contains("API001");
+      assertThat(result.path("findings").get(codes.indexOf("API001")).path("message").asText())
+          .contains("HTTP 404", "CRDs installed");
+      assertThat(run.exitCode()).isEqualTo(2);
+    } finally {
+      bare.destroy();
+    }
+  }
+
   @Test
   void aRefusedOrGarbledSnapshotSaysWhatToDo() throws Exception {
     try (OneEngineServer server = new OneEngineServer()) {

@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.inferencecache.events.sim.SimulatedEngine;
 import io.inferencecache.events.sim.SimulatedEngineOptions;
+import io.inferencecache.proto.v1alpha1.CacheEvent;
 import io.inferencecache.proto.v1alpha1.LookupRouteRequest;
 import io.inferencecache.proto.v1alpha1.LookupRouteResponse;
+import io.inferencecache.proto.v1alpha1.StreamEventsRequest;
 import io.inferencecache.server.ingest.EngineSource;
 import java.time.Duration;
 import java.util.List;
@@ -46,6 +48,18 @@ class DirectIngestEndToEndTest {
                       + ",replica=engine-b,model=llama,tenant=team"));
       try (ServerRig rig = new ServerRig(ServerOptions.builder().engines(engines).build())) {
         await().atMost(WAIT).until(() -> rig.get("/readyz").statusCode() == 200);
+        // What direct ingest stores, StreamCacheEvents subscribers see (engine-b's only).
+        StreamsTest.Reader<CacheEvent> events = new StreamsTest.Reader<>(Integer.MAX_VALUE);
+        rig.async.streamCacheEvents(
+            StreamEventsRequest.newBuilder()
+                .setTenantId("team")
+                .addTypes(CacheEvent.Type.PREFIX_ADDED)
+                .build(),
+            StreamsTest.cast(events));
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> rig.get("/metrics").body().contains("inferencecache_stream_subscribers 1.0"));
 
         int[] system = IntStream.range(100, 164).toArray();
         int[] question = IntStream.range(100, 200).toArray(); // 6 full blocks, 4 tokens over
@@ -74,6 +88,20 @@ class DirectIngestEndToEndTest {
             .extracting(s -> s.getReplicaId() + ":" + s.getMatchedTokens())
             .containsExactly("engine-b:96", "engine-a:64");
 
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> events.received.stream().anyMatch(e -> e.getReplicaId().equals("engine-b")));
+        assertThat(events.received)
+            .allMatch(e -> e.getType() == CacheEvent.Type.PREFIX_ADDED)
+            .allMatch(e -> e.getModelId().equals("llama") && e.getPrefixHash().size() == 8);
+        assertThat(
+                events.received.stream()
+                    .filter(e -> e.getReplicaId().equals("engine-b"))
+                    .map(e -> e.getPrefixHash())
+                    .distinct()
+                    .count())
+            .isEqualTo(6);
         assertThat(rig.get("/metrics").body())
             .contains("inferencecache_ingest_sources 2.0")
             .containsPattern("inferencecache_ingest_blocks_stored_total [1-9]");

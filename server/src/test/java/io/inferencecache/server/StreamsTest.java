@@ -239,7 +239,7 @@ class StreamsTest {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static <T> io.grpc.stub.StreamObserver<T> cast(Reader<T> reader) {
+  static <T> io.grpc.stub.StreamObserver<T> cast(Reader<T> reader) {
     return (io.grpc.stub.StreamObserver) reader;
   }
 }

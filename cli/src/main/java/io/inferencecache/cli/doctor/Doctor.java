@@ -16,6 +16,8 @@ import io.inferencecache.api.v1alpha1.CacheBackend;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
 import io.inferencecache.api.v1alpha1.spec.Enums;
+import io.inferencecache.operator.engine.EngineConfigGenerator;
+import io.inferencecache.operator.engine.EngineFlags;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -129,6 +132,7 @@ public final class Doctor {
       backends.forEach(doctor::backend);
       if (pods != null) {
         doctor.enginePods(backends, pods);
+        doctor.engineFlags(pods);
       }
       if (policies != null) {
         doctor.policies(backends, policies);
@@ -526,6 +530,130 @@ public final class Doctor {
             count + " CachePolicies: only the first by name takes effect");
       }
     });
+  }
+
+  /**
+   * The silent mismatches an engine's own flags reveal, on wired engine pods: a model id the index
+   * files its keys under that the engine does not serve as (MM003), a block size the server cannot
+   * key at its {@code --engine-block-size} (MM004), and one model served by vLLM and SGLang pods in
+   * one namespace, whose keys the hash scheme splits in two (MM005).
+   */
+  private void engineFlags(List<Pod> pods) {
+    int serverBlock = serverBlockSize();
+    Map<String, Set<String>> schemesByModel = new TreeMap<>();
+    for (Pod pod : pods) {
+      Map<String, String> annotations =
+          pod.getMetadata().getAnnotations() == null
+              ? Map.of()
+              : pod.getMetadata().getAnnotations();
+      String engine = annotations.get(EngineConfigGenerator.ENGINE);
+      String model = annotations.get(EngineConfigGenerator.MODEL);
+      if (annotations.get("inferencecache.io/injected-by") == null || engine == null) {
+        continue;
+      }
+      String namespace = pod.getMetadata().getNamespace();
+      String resource = "pod/" + namespace + "/" + pod.getMetadata().getName();
+      if (model != null) {
+        schemesByModel.computeIfAbsent(namespace + "/" + model, k -> new TreeSet<>()).add(engine);
+      }
+      EngineFlags flags = EngineFlags.of(pod, engine).orElse(null);
+      if (flags == null) {
+        continue;
+      }
+      if (model != null
+          && !flags.servedModels().isEmpty()
+          && !flags.servedModels().contains(model)) {
+        add(
+            "MM003",
+            Status.WARN,
+            "mismatch",
+            resource,
+            "the index files this engine's keys under model '"
+                + model
+                + "' (the CacheBackend's spec.observation.modelID), but "
+                + engine
+                + " serves it as "
+                + flags.servedModels()
+                + ": gateways that send the served name get UNKNOWN_MODEL; make the two equal");
+      }
+      Integer block = flags.blockSize();
+      if (block != null && (block < serverBlock || block % serverBlock != 0)) {
+        add(
+            "MM004",
+            Status.WARN,
+            "mismatch",
+            resource,
+            engine
+                + " block size "
+                + block
+                + " is not a multiple of the server's --engine-block-size "
+                + serverBlock
+                + ": the server cannot key this engine's blocks, and a gateway's token ids hash to"
+                + " keys the engine never reports; set "
+                + (engine.equals("vllm") ? "--block-size" : "--page-size")
+                + " to a multiple of "
+                + serverBlock);
+      }
+    }
+    schemesByModel.forEach((key, schemes) -> {
+      if (schemes.size() > 1) {
+        add(
+            "MM005",
+            Status.WARN,
+            "mismatch",
+            "model/" + key,
+            "served by "
+                + String.join(" and ", schemes)
+                + " pods: their keys live apart, one index domain per hash scheme, so a lookup with"
+                + " one hash_scheme never sees the other engines' replicas; serve a model with one"
+                + " engine per namespace");
+      }
+    });
+  }
+
+  /**
+   * The server's {@code --engine-block-size}, from its Deployment (16, the default, when it is not
+   * there or does not set it).
+   */
+  private int serverBlockSize() {
+    io.fabric8.kubernetes.api.model.apps.Deployment deployment;
+    try {
+      deployment =
+          client
+              .apps()
+              .deployments()
+              .inNamespace("inference-cache-system")
+              .withName("inference-cache-server")
+              .get();
+    } catch (KubernetesClientException e) {
+      return 16; // what a server without the flag runs with
+    }
+    if (deployment == null
+        || deployment.getSpec() == null
+        || deployment.getSpec().getTemplate() == null
+        || deployment.getSpec().getTemplate().getSpec() == null) {
+      return 16;
+    }
+    for (var container : deployment.getSpec().getTemplate().getSpec().getContainers()) {
+      List<String> args = container.getArgs() == null ? List.of() : container.getArgs();
+      for (int i = 0; i < args.size(); i++) {
+        String arg = args.get(i);
+        String value = null;
+        if (arg.startsWith("--engine-block-size=")) {
+          value = arg.substring("--engine-block-size=".length());
+        } else if (arg.equals("--engine-block-size") && i + 1 < args.size()) {
+          value = args.get(i + 1);
+        }
+        if (value != null) {
+          try {
+            return Integer.parseInt(value.strip());
+          } catch (NumberFormatException e) {
+            return 16; // the server would refuse to start with it
+          }
+        }
+      }
+    }
+    return 16;
   }
 
   /** A CacheTenant whose id no replica reports under: its gateway lookups all miss. */

@@ -218,7 +218,7 @@ public final class EngineConfigGenerator {
     }
   }
 
-  private static @Nullable Container engineContainer(PodSpec spec, String name) {
+  static @Nullable Container engineContainer(PodSpec spec, String name) {
     for (Container c : spec.getContainers()) {
       if (name.equals(c.getName())) {
         return c;
