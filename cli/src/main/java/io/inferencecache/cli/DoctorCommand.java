@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -38,6 +39,8 @@ final class DoctorCommand implements Callable<Integer> {
   static final String DEFAULT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
   @Spec private CommandSpec spec;
+
+  @Mixin private GrpcClientTls tls;
 
   @Option(
       names = "--kubeconfig",
@@ -131,7 +134,8 @@ final class DoctorCommand implements Callable<Integer> {
             controlPort,
             Files.exists(tokenFile) ? tokenFile : null,
             timeout,
-            configOnly);
+            configOnly,
+            (h, p) -> tls.channel(spec, h, p));
     List<Doctor.Finding> findings;
     try (KubernetesClient client = client()) {
       findings = Doctor.run(client, options);

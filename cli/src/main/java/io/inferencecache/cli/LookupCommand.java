@@ -1,7 +1,6 @@
 package io.inferencecache.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.inferencecache.core.ReasonCode;
 import io.inferencecache.proto.v1alpha1.InferenceCacheGrpc;
@@ -42,6 +41,8 @@ final class LookupCommand implements Callable<Integer> {
   @Mixin private OutputOption output;
 
   @Mixin private TokenInput input;
+
+  @Mixin private GrpcClientTls tls;
 
   @Option(
       names = "--server",
@@ -100,8 +101,7 @@ final class LookupCommand implements Callable<Integer> {
     for (int t : tokens) {
       request.addTokenIds(t);
     }
-    ManagedChannel channel =
-        ManagedChannelBuilder.forAddress(server.substring(0, colon), port).usePlaintext().build();
+    ManagedChannel channel = tls.channel(spec, server.substring(0, colon), port);
     PrintWriter out = spec.commandLine().getOut();
     try {
       long start = System.nanoTime();

@@ -186,7 +186,8 @@ class DoctorCommandTest {
               "--control-port",
               String.valueOf(server.server.controlAddress().getPort()));
       assertThat(codes(result))
-          .contains("SV003", "SN004", "PL002", "PB002", "CB006", "EP002", "CT002", "CP002");
+          .contains(
+              "SV003", "SN003", "SN004", "PL002", "PB002", "CB006", "EP002", "CT002", "CP002");
       assertThat(result.path("summary").path("warn").asInt()).as(result.toString()).isZero();
       assertThat(result.path("summary").path("fail").asInt()).isZero();
       assertThat(result.path("summary").path("exitCode").asInt()).isZero();

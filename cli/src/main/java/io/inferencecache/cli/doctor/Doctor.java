@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -78,7 +79,29 @@ public final class Doctor {
       int controlPort,
       @Nullable Path tokenFile,
       Duration timeout,
-      boolean configOnly) {}
+      boolean configOnly,
+      BiFunction<String, Integer, ManagedChannel> channels) {
+
+    /** Options over plaintext gRPC. */
+    public Options(
+        @Nullable String namespace,
+        @Nullable String serverHost,
+        int grpcPort,
+        int controlPort,
+        @Nullable Path tokenFile,
+        Duration timeout,
+        boolean configOnly) {
+      this(
+          namespace,
+          serverHost,
+          grpcPort,
+          controlPort,
+          tokenFile,
+          timeout,
+          configOnly,
+          (host, port) -> ManagedChannelBuilder.forAddress(host, port).usePlaintext().build());
+    }
+  }
 
   static final Duration STALE = Duration.ofMinutes(2);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -224,8 +247,7 @@ public final class Doctor {
   }
 
   private void grpcHealth(String host) {
-    ManagedChannel channel =
-        ManagedChannelBuilder.forAddress(host, options.grpcPort()).usePlaintext().build();
+    ManagedChannel channel = options.channels().apply(host, options.grpcPort());
     String resource = host + ":" + options.grpcPort();
     try {
       HealthCheckResponse response =
@@ -245,8 +267,8 @@ public final class Doctor {
           resource,
           "gRPC unreachable: "
               + e.getStatus().getCode()
-              + " (is --server-endpoint right? TLS is not"
-              + " supported by doctor yet)");
+              + " (is --server-endpoint right? a server with --tls-cert-file needs --tls or"
+              + " --tls-ca-file)");
     } finally {
       channel.shutdownNow();
     }
