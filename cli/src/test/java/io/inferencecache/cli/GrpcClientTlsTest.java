@@ -8,6 +8,7 @@ import io.inferencecache.server.ServerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -29,51 +30,24 @@ class GrpcClientTlsTest {
       String address = "127.0.0.1:" + server.grpcAddress().getPort();
       String tokens =
           IntStream.range(0, 32).mapToObj(Integer::toString).collect(Collectors.joining(","));
-      String[] mtls = {
-        "--tls-ca-file", pki.ca().toString(),
-        "--tls-cert-file", pki.clientCert().toString(),
-        "--tls-key-file", pki.clientKey().toString(),
-        "--tls-server-name", "localhost"
-      };
+      List<String> mtls =
+          List.of(
+              "--tls-ca-file", pki.ca().toString(),
+              "--tls-cert-file", pki.clientCert().toString(),
+              "--tls-key-file", pki.clientKey().toString(),
+              "--tls-server-name", "localhost");
 
-      CommandRun plain =
-          CommandRun.of(
+      List<String> lookup =
+          List.of(
               "lookup", "--server", address, "--tenant", "t", "--model", "m", "--tokens", tokens);
-      assertThat(plain.exitCode()).isNotZero();
 
-      String[] lookup = {
-        "lookup",
-        "--server",
-        address,
-        "--tenant",
-        "t",
-        "--model",
-        "m",
-        "--tokens",
-        tokens,
-        "-o",
-        "json"
-      };
-      String[] args = new String[lookup.length + mtls.length];
-      System.arraycopy(lookup, 0, args, 0, lookup.length);
-      System.arraycopy(mtls, 0, args, lookup.length, mtls.length);
-      CommandRun secure = CommandRun.of(args);
+      assertThat(run(lookup).exitCode()).isNotZero();
+
+      CommandRun secure = run(lookup, List.of("-o", "json"), mtls);
       assertThat(secure.exitCode()).as(secure.err()).isZero();
       assertThat(secure.out()).contains("\"reasonCode\":\"NO_HINT\"");
 
-      CommandRun halfPair =
-          CommandRun.of(
-              "lookup",
-              "--server",
-              address,
-              "--tenant",
-              "t",
-              "--model",
-              "m",
-              "--tokens",
-              tokens,
-              "--tls-cert-file",
-              pki.clientCert().toString());
+      CommandRun halfPair = run(lookup, List.of("--tls-cert-file", pki.clientCert().toString()));
       assertThat(halfPair.exitCode()).isEqualTo(2);
       assertThat(halfPair.err()).contains("--tls-cert-file and --tls-key-file go together");
 
@@ -89,22 +63,26 @@ class GrpcClientTlsTest {
           contexts: [{name: none, context: {cluster: none, user: u}}]
           current-context: none
           """);
-      String[] doctor = {
-        "doctor",
-        "--kubeconfig",
-        kubeconfig.toString(),
-        "--server-endpoint",
-        address,
-        "--timeout",
-        "3s",
-        "-o",
-        "json"
-      };
-      String[] doctorArgs = new String[doctor.length + mtls.length];
-      System.arraycopy(doctor, 0, doctorArgs, 0, doctor.length);
-      System.arraycopy(mtls, 0, doctorArgs, doctor.length, mtls.length);
-      CommandRun checked = CommandRun.of(doctorArgs);
+      CommandRun checked =
+          run(
+              List.of(
+                  "doctor",
+                  "--kubeconfig",
+                  kubeconfig.toString(),
+                  "--server-endpoint",
+                  address,
+                  "--timeout",
+                  "3s",
+                  "-o",
+                  "json"),
+              mtls);
       assertThat(checked.out()).contains("\"SV003\"").doesNotContain("\"SV001\"");
     }
+  }
+
+  @SafeVarargs
+  private static CommandRun run(List<String>... parts) {
+    return CommandRun.of(
+        java.util.Arrays.stream(parts).flatMap(List::stream).toArray(String[]::new));
   }
 }

@@ -171,7 +171,8 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
     if (request.promptOversized()) {
       tokens = CompletableFuture.completedFuture(tokenizer.tooLarge(request.promptBytes()));
     } else if (request.hasPromptText) {
-      tokens = tokenizer.text(request.model(), request.promptText(), remaining);
+      tokens =
+          tokenizer.text(request.model(), request.promptText(), request.promptBytes(), remaining);
     } else {
       tokens =
           tokenizer.chat(request.model(), request.messages(), request.promptBytes(), remaining);

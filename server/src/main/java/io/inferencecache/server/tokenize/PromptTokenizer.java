@@ -80,9 +80,14 @@ public final class PromptTokenizer implements AutoCloseable {
 
   /** Prompt text's tokens: as one user message through the model's chat template. */
   public CompletableFuture<Result> text(String model, String text, long timeoutNanos) {
+    return text(model, text, text.getBytes(StandardCharsets.UTF_8).length, timeoutNanos);
+  }
+
+  /** The same, for text whose UTF-8 length the caller knows ({@code bytes}). */
+  public CompletableFuture<Result> text(String model, String text, int bytes, long timeoutNanos) {
     return submit(
         model,
-        text.getBytes(StandardCharsets.UTF_8).length,
+        bytes,
         timeoutNanos,
         tokenizer ->
             tokenizer.hasChatTemplate()
