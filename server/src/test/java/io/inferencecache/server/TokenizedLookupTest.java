@@ -107,6 +107,28 @@ class TokenizedLookupTest {
   }
 
   @Test
+  void chatTemplateKwargsReachTheTemplate() throws Exception {
+    // Qwen3 with thinking off: the generation prompt ends with an empty think block, and the ids
+    // are those of the same chat rendered with enable_thinking=false (JSON false on the wire).
+    int[] expected;
+    try (ModelTokenizer tokenizer =
+        ModelTokenizer.load(MODEL, models.resolve(MODEL), TokenizeLimits.DEFAULTS)) {
+      expected =
+          tokenizer.encodeChat(
+              List.of(Map.of("role", "user", "content", PROMPT)),
+              true,
+              Map.of("enable_thinking", false));
+    }
+    LookupRouteResponse response =
+        lookup(
+            request(MODEL).setPromptText(PROMPT).putChatTemplateKwargs("enable_thinking", "false"));
+    assertThat(ids(response)).containsExactly(expected);
+    assertThat(expected.length).isGreaterThan(tokens.length);
+    // The chat's blocks before the generation prompt are the same: still a match.
+    assertThat(response.getReasonCode()).isEqualTo("PREFIX_MATCH");
+  }
+
+  @Test
   void promptsTheServerCannotTokenizeFailOpenWithTheirReason() throws Exception {
     LookupRouteResponse unknown = lookup(request("llama").setPromptText(PROMPT));
     assertThat(unknown.getReasonCode()).isEqualTo("TOKENIZER_NOT_FOUND");

@@ -172,10 +172,20 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
       tokens = CompletableFuture.completedFuture(tokenizer.tooLarge(request.promptBytes()));
     } else if (request.hasPromptText) {
       tokens =
-          tokenizer.text(request.model(), request.promptText(), request.promptBytes(), remaining);
+          tokenizer.text(
+              request.model(),
+              request.promptText(),
+              request.promptBytes(),
+              request.templateKwargs(),
+              remaining);
     } else {
       tokens =
-          tokenizer.chat(request.model(), request.messages(), request.promptBytes(), remaining);
+          tokenizer.chat(
+              request.model(),
+              request.messages(),
+              request.promptBytes(),
+              request.templateKwargs(),
+              remaining);
     }
     tokens
         .thenApply(result ->

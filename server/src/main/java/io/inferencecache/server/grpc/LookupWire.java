@@ -45,6 +45,7 @@ public final class LookupWire {
   private int promptAt;
   private int promptLength;
   private List<Map<String, Object>> messages = List.of();
+  private Map<String, String> templateKwargs = Map.of();
   private int promptBytes;
   private boolean promptOversized;
 
@@ -97,6 +98,14 @@ public final class LookupWire {
   /** The chat messages, each {@code role} and {@code content} (empty when over the bound). */
   public List<Map<String, Object>> messages() {
     return messages;
+  }
+
+  /**
+   * The chat template's variables ({@code chat_template_kwargs}), as sent: each value JSON text (or
+   * a plain string).
+   */
+  public Map<String, String> templateKwargs() {
+    return templateKwargs;
   }
 
   /** The UTF-8 bytes of prompt text and messages together, as sent. */
@@ -182,6 +191,13 @@ public final class LookupWire {
           }
           in.at += length;
         }
+        case 13 -> {
+          int length = in.length(type);
+          if (wire.countPrompt(length, limits)) {
+            wire.addKwarg(new Reader(bytes, in.at, in.at + length));
+          }
+          in.at += length;
+        }
         default -> in.skip(type);
       }
     }
@@ -195,8 +211,27 @@ public final class LookupWire {
       promptOversized = true;
       promptLength = 0;
       messages = List.of();
+      templateKwargs = Map.of();
     }
     return !promptOversized;
+  }
+
+  private void addKwarg(Reader in) throws IOException {
+    String key = "";
+    String value = "";
+    while (in.more()) {
+      long tag = in.varint();
+      int type = (int) (tag & 7);
+      switch ((int) (tag >>> 3)) {
+        case 1 -> key = in.string(type);
+        case 2 -> value = in.string(type);
+        default -> in.skip(type);
+      }
+    }
+    if (templateKwargs.isEmpty()) {
+      templateKwargs = new java.util.LinkedHashMap<>();
+    }
+    templateKwargs.put(key, value);
   }
 
   private void addMessage(Reader in) throws IOException {

@@ -80,11 +80,15 @@ public final class PromptTokenizer implements AutoCloseable {
 
   /** Prompt text's tokens: as one user message through the model's chat template. */
   public CompletableFuture<Result> text(String model, String text, long timeoutNanos) {
-    return text(model, text, text.getBytes(StandardCharsets.UTF_8).length, timeoutNanos);
+    return text(model, text, text.getBytes(StandardCharsets.UTF_8).length, Map.of(), timeoutNanos);
   }
 
-  /** The same, for text whose UTF-8 length the caller knows ({@code bytes}). */
-  public CompletableFuture<Result> text(String model, String text, int bytes, long timeoutNanos) {
+  /**
+   * The same, for text whose UTF-8 length the caller knows ({@code bytes}), with the chat
+   * template's variables ({@code chat_template_kwargs}: JSON text values).
+   */
+  public CompletableFuture<Result> text(
+      String model, String text, int bytes, Map<String, String> kwargs, long timeoutNanos) {
     return submit(
         model,
         bytes,
@@ -92,15 +96,24 @@ public final class PromptTokenizer implements AutoCloseable {
         tokenizer ->
             tokenizer.hasChatTemplate()
                 ? tokenizer.encodeChat(
-                    List.of(Map.of("role", "user", "content", text)), true, Map.of())
+                    List.of(Map.of("role", "user", "content", text)),
+                    true,
+                    TemplateKwargs.parse(kwargs))
                 : tokenizer.encodeText(text));
   }
 
   /** A chat's tokens: its messages through the model's chat template, generation prompt on. */
   public CompletableFuture<Result> chat(
-      String model, List<? extends Map<String, ?>> messages, int bytes, long timeoutNanos) {
+      String model,
+      List<? extends Map<String, ?>> messages,
+      int bytes,
+      Map<String, String> kwargs,
+      long timeoutNanos) {
     return submit(
-        model, bytes, timeoutNanos, tokenizer -> tokenizer.encodeChat(messages, true, Map.of()));
+        model,
+        bytes,
+        timeoutNanos,
+        tokenizer -> tokenizer.encodeChat(messages, true, TemplateKwargs.parse(kwargs)));
   }
 
   /** A failure decided before any work: over the byte bound. */

@@ -66,7 +66,11 @@ class PromptTokenizerTest {
               reason(
                   get(
                       tokenizer.chat(
-                          "qwen3", List.of(Map.of("role", "user", "content", "a\0b")), 3, SECOND))))
+                          "qwen3",
+                          List.of(Map.of("role", "user", "content", "a\0b")),
+                          3,
+                          Map.of(),
+                          SECOND))))
           .isEqualTo(ReasonCode.TOKENIZE_ERROR);
       assertThat(outcomes.get("PROMPT_TOO_LARGE")).hasValue(2);
       assertThat(outcomes.get("TOKENIZER_NOT_FOUND")).hasValue(1);
