@@ -123,7 +123,7 @@ final class TokenInput {
       ChatFile parsed = ChatFile.read(chat);
       rendered =
           model.renderChat(parsed.messages(), parsed.addGenerationPrompt(), parsed.variables());
-      return model.encodeChat(parsed.messages(), parsed.addGenerationPrompt(), parsed.variables());
+      return model.encodeRendered(rendered);
     } catch (IOException e) {
       throw usage(spec, "--tokenizer: " + e.getMessage());
     } catch (ChatFile.ChatFileException

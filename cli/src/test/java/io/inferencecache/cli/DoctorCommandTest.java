@@ -354,10 +354,16 @@ class DoctorCommandTest {
         List.of("--model", "meta-llama/Llama-3.1-8B-Instruct", "--block-size", "16"));
     // vLLM's default block size, the server's (16): no finding.
     wiredEngine("team-a", "fine", "vllm", "llama-3", List.of("--served-model-name", "llama-3"));
-    // SGLang's default page size 1 cannot be keyed at 16; and llama-3 is now served by both
-    // engines.
+    // SGLang's default page size 1 divides 16: no finding. A page of 24 neither divides nor is a
+    // multiple of 16; and llama-3 is now served by both engines.
     wiredEngine(
-        "team-a", "sglang-0", "sglang", "llama-3", List.of("--served-model-name", "llama-3"));
+        "team-a", "sglang-1", "sglang", "llama-3", List.of("--served-model-name", "llama-3"));
+    wiredEngine(
+        "team-a",
+        "sglang-0",
+        "sglang",
+        "llama-3",
+        List.of("--served-model-name", "llama-3", "--page-size", "24"));
 
     JsonNode result = doctor("--config-only");
     List<String> codes = codes(result);
@@ -370,12 +376,12 @@ class DoctorCommandTest {
     assertThat(findings.get(codes.indexOf("MM004")).path("resource").asText())
         .isEqualTo("pod/team-a/sglang-0");
     assertThat(findings.get(codes.indexOf("MM004")).path("message").asText())
-        .contains("block size 1", "--engine-block-size 16", "--page-size");
+        .contains("block size 24", "--engine-block-size 16", "--page-size");
     assertThat(findings.get(codes.indexOf("MM005")).path("resource").asText())
         .isEqualTo("model/team-a/llama-3");
     assertThat(codes.stream().filter(c -> c.startsWith("MM")).count()).isEqualTo(3);
 
-    // A server that keys at 32: vLLM's 16 no longer divides.
+    // A server that keys at 24: vLLM's 16 neither divides nor is a multiple, SGLang's 1 and 24 do.
     kube.apps()
         .deployments()
         .resource(
@@ -390,7 +396,7 @@ class DoctorCommandTest {
                 .addNewContainer()
                 .withName("server")
                 .withImage("inferencecache")
-                .withArgs("server", "--engine-block-size=32")
+                .withArgs("server", "--engine-block-size=24")
                 .endContainer()
                 .endSpec()
                 .endTemplate()
@@ -398,7 +404,7 @@ class DoctorCommandTest {
                 .build())
         .create();
     assertThat(codes(doctor("--config-only")).stream().filter(c -> c.equals("MM004")).count())
-        .isEqualTo(3);
+        .isEqualTo(2);
   }
 
   @Test

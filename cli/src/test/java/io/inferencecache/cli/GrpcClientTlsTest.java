@@ -2,12 +2,17 @@ package io.inferencecache.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
 import io.inferencecache.core.testing.Pki;
 import io.inferencecache.server.InferenceCacheServer;
 import io.inferencecache.server.ServerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -52,17 +57,27 @@ class GrpcClientTlsTest {
       assertThat(halfPair.err()).contains("--tls-cert-file and --tls-key-file go together");
 
       // doctor's gRPC health check: over mutual TLS it is SERVING (SV003).
+      // A real (mock) API server with nothing in it: the doctor's cluster checks answer at once.
+      KubernetesMockServer api =
+          new KubernetesMockServer(
+              new Context(),
+              new MockWebServer(),
+              new HashMap<>(),
+              new KubernetesCrudDispatcher(),
+              false);
+      api.init();
       Path kubeconfig = dir.resolve("kubeconfig");
       Files.writeString(
           kubeconfig,
           """
           apiVersion: v1
           kind: Config
-          clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]
+          clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
           users: [{name: u, user: {token: t}}]
-          contexts: [{name: none, context: {cluster: none, user: u}}]
-          current-context: none
-          """);
+          contexts: [{name: mock, context: {cluster: mock, user: u}}]
+          current-context: mock
+          """
+              .formatted(api.createClient().getConfiguration().getMasterUrl()));
       CommandRun checked =
           run(
               List.of(
@@ -77,6 +92,7 @@ class GrpcClientTlsTest {
                   "json"),
               mtls);
       assertThat(checked.out()).contains("\"SV003\"").doesNotContain("\"SV001\"");
+      api.destroy();
     }
   }
 

@@ -42,6 +42,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -78,8 +79,7 @@ public final class InferenceCacheServer implements AutoCloseable {
   private @Nullable KubernetesClient kubernetesClient;
   private volatile @Nullable PodDiscovery discovery;
   private volatile boolean started;
-  private final java.util.concurrent.atomic.AtomicBoolean closing =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean closing = new AtomicBoolean();
 
   private InferenceCacheServer(ServerOptions options, Supplier<KubernetesClient> kubernetes)
       throws IOException {
@@ -452,10 +452,11 @@ public final class InferenceCacheServer implements AutoCloseable {
     LOG.info("event=graceful_shutdown_started drain_ms={}", options.drain().toMillis());
     started = false;
     health.enterTerminalState();
-    // Streams never end by themselves: end them, or the drain would wait them out.
+    grpc.shutdown();
+    // Streams never end by themselves: end them (after new calls are refused, so none slips in),
+    // or the drain would wait them out.
     events.close();
     metricsStream.close();
-    grpc.shutdown();
     try {
       if (!grpc.awaitTermination(options.drain().toMillis(), TimeUnit.MILLISECONDS)) {
         grpc.shutdownNow();

@@ -599,7 +599,9 @@ public final class Doctor {
                 + ": gateways that send the served name get UNKNOWN_MODEL; make the two equal");
       }
       Integer block = flags.blockSize();
-      if (block != null && (block < serverBlock || block % serverBlock != 0)) {
+      // Direct ingest keys an engine block that is a multiple of the server's block size, or a
+      // factor of it (blocks gathered until they fill one); anything else it cannot.
+      if (block != null && (block <= 0 || (block % serverBlock != 0 && serverBlock % block != 0))) {
         add(
             "MM004",
             Status.WARN,
@@ -608,12 +610,12 @@ public final class Doctor {
             engine
                 + " block size "
                 + block
-                + " is not a multiple of the server's --engine-block-size "
+                + " neither divides nor is a multiple of the server's --engine-block-size "
                 + serverBlock
                 + ": the server cannot key this engine's blocks, and a gateway's token ids hash to"
                 + " keys the engine never reports; set "
                 + (engine.equals("vllm") ? "--block-size" : "--page-size")
-                + " to a multiple of "
+                + " to a multiple or a factor of "
                 + serverBlock);
       }
     }

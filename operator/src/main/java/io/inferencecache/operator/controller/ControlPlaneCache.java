@@ -128,7 +128,29 @@ public final class ControlPlaneCache implements AutoCloseable {
     policies.addEventHandler(cast(policyChange));
     tenants.addEventHandler(cast(policyChange));
     templates.addEventHandler(cast(policyChange));
-    topologies.addEventHandler(cast(policyChange));
+    // A topology's transport is an annotation, which leaves the generation alone.
+    topologies.addEventHandler(
+        new ResourceEventHandler<PDTopology>() {
+          @Override
+          public void onAdd(PDTopology topology) {
+            policyChanged();
+          }
+
+          @Override
+          public void onUpdate(PDTopology before, PDTopology after) {
+            if (!Objects.equals(
+                    before.getMetadata().getGeneration(), after.getMetadata().getGeneration())
+                || !Objects.equals(
+                    before.getMetadata().getAnnotations(), after.getMetadata().getAnnotations())) {
+              policyChanged();
+            }
+          }
+
+          @Override
+          public void onDelete(PDTopology topology, boolean deletedFinalStateUnknown) {
+            policyChanged();
+          }
+        });
     // A PDTopology's pools are engine pods: while any topology exists, pods change the snapshot.
     pods.addEventHandler(
         new PoolMembershipChange(() -> {
@@ -329,7 +351,6 @@ public final class ControlPlaneCache implements AutoCloseable {
     }
   }
 
-  /** Calls back on adds, deletes and updates that changed the object (not on resyncs). */
   /**
    * A pod that joins or leaves a pool: added, deleted, or its phase, labels or deletion changed.
    */
@@ -360,6 +381,7 @@ public final class ControlPlaneCache implements AutoCloseable {
     }
   }
 
+  /** Calls back on adds, deletes and updates that changed the object (not on resyncs). */
   private record AnyChange(Runnable callback) implements ResourceEventHandler<HasMetadata> {
     @Override
     public void onAdd(HasMetadata obj) {

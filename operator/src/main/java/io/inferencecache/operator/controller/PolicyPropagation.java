@@ -290,7 +290,9 @@ public final class PolicyPropagation implements AutoCloseable {
       return;
     }
     for (PromptTemplate template : templates) {
+      // What was sent: the object as it was when the document was built, not as it is now.
       String revision = PolicySnapshot.revision(template);
+      Long generation = template.getMetadata().getGeneration();
       PromptTemplateStatus current = template.getStatus();
       if (current != null && revision.equals(current.templateRevision)) {
         continue;
@@ -300,8 +302,8 @@ public final class PolicyPropagation implements AutoCloseable {
           t -> {
             PromptTemplateStatus s =
                 t.getStatus() == null ? new PromptTemplateStatus() : t.getStatus();
-            s.templateRevision = PolicySnapshot.revision(t);
-            s.observedGeneration = t.getMetadata().getGeneration();
+            s.templateRevision = revision;
+            s.observedGeneration = generation;
             t.setStatus(s);
             return t;
           });

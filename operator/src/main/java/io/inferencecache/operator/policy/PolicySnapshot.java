@@ -47,6 +47,12 @@ public final class PolicySnapshot {
   /** The annotation of a PDTopology naming its KV transport: Mooncake, NIXL or Direct. */
   public static final String TRANSPORT_ANNOTATION = "inferencecache.io/kv-transport";
 
+  /**
+   * The transports the annotation may name (upstream's vocabulary); any other value is left out of
+   * the document, so one typo cannot make the server refuse every policy with it.
+   */
+  public static final List<String> TRANSPORTS = List.of("Mooncake", "NIXL", "Direct");
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -165,7 +171,7 @@ public final class PolicySnapshot {
     row.put("name", topology.getMetadata().getName());
     Map<String, String> annotations = topology.getMetadata().getAnnotations();
     String transport = annotations == null ? null : annotations.get(TRANSPORT_ANNOTATION);
-    if (transport != null && !transport.isEmpty()) {
+    if (transport != null && TRANSPORTS.contains(transport)) {
       row.put("transport", transport);
     }
     row.set("prefill", pools(spec.prefillPools, pods));

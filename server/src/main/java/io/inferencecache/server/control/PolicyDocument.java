@@ -184,42 +184,34 @@ public final class PolicyDocument {
   }
 
   /** Version 8's templates and topologies; entries without a namespace or name are dropped. */
-  private static Catalog catalog(Wire wire) throws PolicyException {
+  private static Catalog catalog(Wire wire) {
     Map<String, Template> templates = new TreeMap<>();
     for (TemplateWire t : wire.templates() == null ? List.<TemplateWire>of() : wire.templates()) {
       if (t == null || blank(t.namespace()) || blank(t.name())) {
         continue;
       }
       List<Template.Slot> slots = new ArrayList<>();
+      String problem = null;
       for (SlotWire slot : t.slots() == null ? List.<SlotWire>of() : t.slots()) {
         if (slot == null || blank(slot.name())) {
-          throw new PolicyException(
-              "template " + t.namespace() + "/" + t.name() + ": a slot has no name");
+          problem = "a slot has no name";
+        } else if (!"Stable".equals(slot.type()) && !"Mutable".equals(slot.type())) {
+          problem = "slot " + slot.name() + " has type " + slot.type() + "; use Stable or Mutable";
+        } else {
+          slots.add(
+              new Template.Slot(
+                  slot.name(), "Stable".equals(slot.type()), Boolean.TRUE.equals(slot.required())));
         }
-        if (!"Stable".equals(slot.type()) && !"Mutable".equals(slot.type())) {
-          throw new PolicyException(
-              "template "
-                  + t.namespace()
-                  + "/"
-                  + t.name()
-                  + ": slot "
-                  + slot.name()
-                  + " has type "
-                  + slot.type()
-                  + "; use Stable or Mutable");
-        }
-        slots.add(
-            new Template.Slot(
-                slot.name(), "Stable".equals(slot.type()), Boolean.TRUE.equals(slot.required())));
       }
+      String revision = t.revision() == null ? "" : t.revision();
+      // A template that does not check out is kept with its error (RENDER_ERROR says it); it never
+      // refuses the document, which would hold back every other policy with it.
       templates.put(
           t.namespace() + "/" + t.name(),
-          Template.of(
-              t.namespace(),
-              t.name(),
-              t.revision() == null ? "" : t.revision(),
-              t.body() == null ? "" : t.body(),
-              slots));
+          problem != null
+              ? Template.invalid(t.namespace(), t.name(), revision, problem)
+              : Template.of(
+                  t.namespace(), t.name(), revision, t.body() == null ? "" : t.body(), slots));
     }
     Map<String, Topology> topologies = new TreeMap<>();
     for (TopologyWire t : wire.topologies() == null ? List.<TopologyWire>of() : wire.topologies()) {
@@ -227,16 +219,9 @@ public final class PolicyDocument {
         continue;
       }
       String transport = t.transport() == null ? "" : t.transport();
-      if (!transport.isEmpty() && !Topology.TRANSPORTS.contains(transport)) {
-        throw new PolicyException(
-            "topology "
-                + t.namespace()
-                + "/"
-                + t.name()
-                + ": transport "
-                + transport
-                + " is not one of "
-                + Topology.TRANSPORTS);
+      if (!Topology.TRANSPORTS.contains(transport)) {
+        // Unknown: no hint rather than a refused document (the controller sends only known ones).
+        transport = "";
       }
       topologies.put(
           t.namespace() + "/" + t.name(),

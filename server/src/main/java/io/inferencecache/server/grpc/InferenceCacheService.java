@@ -508,9 +508,6 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
         if (!entry.getPrefixHash().isEmpty()) {
           long key = WireKeys.key(entry.getPrefixHash());
           batch.add(adapter, tier, key, entry.getTokenCount());
-          if (events.active()) {
-            batch.published(adapter, new long[] {key});
-          }
         }
       }
       batch.flush();
@@ -589,14 +586,17 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
       if (count == 0) {
         return;
       }
+      long[] stored = Arrays.copyOf(keys, count);
       index.storeChain(
           new ChainUpdate(
               new IndexDomain(tenant, model, scheme, adapter),
               replica,
-              Arrays.copyOf(keys, count),
+              stored,
               Arrays.copyOf(tokens, count),
               tier,
               timestamp));
+      // After the store: a subscriber that looks the key up at once finds it.
+      published(adapter, stored);
       count = 0;
     }
   }

@@ -13,7 +13,11 @@ package io.inferencecache.server.grpc;
  */
 public record LookupOptions(int blockSize, int maxTokens, int maxChainBlocks, int maxPromptBytes) {
 
-  public static final LookupOptions DEFAULTS = new LookupOptions(16, 1 << 20, 1 << 16, 1 << 20);
+  /** Upstream's 1 MiB of prompt text. */
+  private static final int DEFAULT_PROMPT_BYTES = 1 << 20;
+
+  public static final LookupOptions DEFAULTS =
+      new LookupOptions(16, 1 << 20, 1 << 16, DEFAULT_PROMPT_BYTES);
 
   public LookupOptions {
     if (blockSize < 1 || maxTokens < 1 || maxChainBlocks < 1 || maxPromptBytes < 1) {
@@ -31,8 +35,6 @@ public record LookupOptions(int blockSize, int maxTokens, int maxChainBlocks, in
 
   /** The bounds with the default prompt limit. */
   public LookupOptions(int blockSize, int maxTokens, int maxChainBlocks) {
-    this(blockSize, maxTokens, maxChainBlocks, DEFAULTS_PROMPT_BYTES);
+    this(blockSize, maxTokens, maxChainBlocks, DEFAULT_PROMPT_BYTES);
   }
-
-  private static final int DEFAULTS_PROMPT_BYTES = 1 << 20;
 }

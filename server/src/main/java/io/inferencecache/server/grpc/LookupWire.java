@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -229,7 +230,7 @@ public final class LookupWire {
       }
     }
     if (templateKwargs.isEmpty()) {
-      templateKwargs = new java.util.LinkedHashMap<>();
+      templateKwargs = new LinkedHashMap<>();
     }
     templateKwargs.put(key, value);
   }

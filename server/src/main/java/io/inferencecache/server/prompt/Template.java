@@ -107,7 +107,8 @@ public final class Template {
     return new Template(namespace, name, revision, Map.copyOf(byName), List.copyOf(parts), null);
   }
 
-  private static Template invalid(String namespace, String name, String revision, String error) {
+  /** A template kept only to say why it cannot render. */
+  public static Template invalid(String namespace, String name, String revision, String error) {
     return new Template(namespace, name, revision, Map.of(), List.of(), error);
   }
 

@@ -23,6 +23,9 @@ public final class MetricsStreamer implements AutoCloseable {
 
   private record Subscriber(Set<String> names, BoundedStream<Metric> stream) {}
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(MetricsStreamer.class);
+
   private final Supplier<String> scrape;
   private final int buffer;
   private final Executor executor;
@@ -51,12 +54,23 @@ public final class MetricsStreamer implements AutoCloseable {
             Set.copyOf(request.getNamesList()),
             new BoundedStream<>(observer, buffer, executor, this::remove));
     subscribers.add(subscriber);
-    ticks.execute(() -> send(List.of(subscriber)));
+    ticks.execute(() -> {
+      try {
+        send(List.of(subscriber));
+      } catch (RuntimeException e) {
+        LOG.warn("event=metrics_stream_failed error=\"{}\"", e.toString());
+      }
+    });
   }
 
   private void tick() {
     if (!subscribers.isEmpty()) {
-      send(subscribers);
+      try {
+        send(subscribers);
+      } catch (RuntimeException e) {
+        // A failed round must not end the schedule (an exception would cancel it for good).
+        LOG.warn("event=metrics_stream_failed error=\"{}\"", e.toString());
+      }
     }
   }
 

@@ -11,9 +11,9 @@ import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELException;
 
 /**
- * A Python slice with a step, {@code base[start:stop:step]}, on a string, list or array, with
- * Python's rules: negative indices count from the end, a negative step walks backwards, bounds are
- * clipped, a left-out part takes its default. A zero step is an error, as in Python.
+ * A Python slice, {@code base[start:stop]} or {@code base[start:stop:step]}, on a string, list or
+ * array, with Python's rules: negative indices count from the end, a negative step walks backwards,
+ * bounds are clipped, a left-out part takes its default. A zero step is an error, as in Python.
  */
 final class AstSlice extends AstRightValue {
 

@@ -19,7 +19,8 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
  * <ul>
  *   <li>a keyword argument's value is a whole expression: {@code namespace(i=messages|length - 1)}
  *       passes {@code i = (messages|length) - 1}, where Jinjava binds {@code =} before {@code -};
- *   <li>slices take a step: {@code messages[::-1]}, {@code text[1:-1:2]}.
+ *   <li>slices are Python's: a step ({@code messages[::-1]}, {@code text[1:-1:2]}), bounds clipped
+ *       ({@code 'ab'[-5:]}), strings cut by code point.
  * </ul>
  *
  * Everything else is Jinjava's. It needs Jinjava's natural operator precedence (filters bind
@@ -117,13 +118,14 @@ final class HfParser extends ExtendedParser {
     }
     consumeToken();
     AstNode stop = sliceColon() ? null : expr(false);
-    if (!sliceColon()) {
-      consumeToken(Symbol.RBRACK);
-      return createAstRangeBracket(base, start, stop, lvalue, strict);
+    AstNode step = null;
+    if (sliceColon()) {
+      consumeToken();
+      step = expr(false);
     }
-    consumeToken();
-    AstNode step = expr(false);
     consumeToken(Symbol.RBRACK);
+    // Every slice is Python's (Jinjava's own two-part slice fails on a start before the
+    // beginning of a string and cuts strings between UTF-16 units).
     return new AstSlice(base, start, stop, step);
   }
 

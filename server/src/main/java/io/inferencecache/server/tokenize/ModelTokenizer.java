@@ -160,8 +160,12 @@ public final class ModelTokenizer implements AutoCloseable {
     return ids(text, true);
   }
 
-  /** Rendered text's ids, no special tokens added. */
-  int[] encodeRendered(String rendered) {
+  /**
+   * A rendered chat's ids ({@link #renderChat}), no special tokens added (the template has them).
+   *
+   * @throws IllegalArgumentException the prompt holds a NUL character
+   */
+  public int[] encodeRendered(String rendered) {
     if (rendered.indexOf('\0') >= 0) {
       throw new IllegalArgumentException("the prompt holds a NUL character");
     }

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -46,6 +48,7 @@ public final class PromptTokenizer implements AutoCloseable {
   private final Recorder recorder;
   private final Semaphore slots;
   private final ExecutorService workers;
+  private final ScheduledThreadPoolExecutor timers;
 
   public PromptTokenizer(TokenizerRegistry registry, TokenizeLimits limits, Recorder recorder) {
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -56,6 +59,16 @@ public final class PromptTokenizer implements AutoCloseable {
     // The slots bound the work: a task frees its slot as it ends, just before its thread is
     // back in the pool, so the pool itself is not bounded (it would refuse in that window); idle
     // threads retire.
+    this.timers =
+        new ScheduledThreadPoolExecutor(
+            1,
+            task -> {
+              Thread thread = new Thread(task, "tokenize-timeouts");
+              thread.setDaemon(true);
+              return thread;
+            });
+    timers.setRemoveOnCancelPolicy(true);
+    timers.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.workers =
         new ThreadPoolExecutor(
             0,
@@ -144,8 +157,21 @@ public final class PromptTokenizer implements AutoCloseable {
     }
     long start = System.nanoTime();
     CompletableFuture<Result> result = new CompletableFuture<>();
-    // Whichever of the work and the timer comes first counts the outcome, then answers.
+    // Whichever of the work and the timer comes first counts the outcome, then answers; the work
+    // cancels the timer, so no timer outlives its call holding the answer.
     AtomicBoolean answered = new AtomicBoolean();
+    long timeout = Math.max(0, Math.min(timeoutNanos, limits.timeout().toNanos()));
+    ScheduledFuture<?> timer =
+        timers.schedule(
+            () -> {
+              if (answered.compareAndSet(false, true)) {
+                Failed late = timedOut(start);
+                recorder.tokenization(late.reason().wire(), System.nanoTime() - start);
+                result.complete(late);
+              }
+            },
+            timeout,
+            TimeUnit.NANOSECONDS);
     try {
       workers.execute(() -> {
         Result outcome;
@@ -155,24 +181,17 @@ public final class PromptTokenizer implements AutoCloseable {
           // Free before answering: whoever sees the answer may tokenize again at once.
           slots.release();
         }
+        timer.cancel(false);
         if (answered.compareAndSet(false, true)) {
           recorder.tokenization(outcomeLabel(outcome), System.nanoTime() - start);
           result.complete(outcome);
         }
       });
     } catch (RuntimeException e) {
+      timer.cancel(false);
       slots.release();
       return done(ReasonCode.TOKENIZER_BUSY, "tokenizer pool closed");
     }
-    long timeout = Math.max(0, Math.min(timeoutNanos, limits.timeout().toNanos()));
-    CompletableFuture.delayedExecutor(timeout, TimeUnit.NANOSECONDS)
-        .execute(() -> {
-          if (answered.compareAndSet(false, true)) {
-            Failed late = timedOut(start);
-            recorder.tokenization(late.reason().wire(), System.nanoTime() - start);
-            result.complete(late);
-          }
-        });
     return result;
   }
 
@@ -218,6 +237,7 @@ public final class PromptTokenizer implements AutoCloseable {
   @Override
   public void close() {
     workers.shutdown();
+    timers.shutdown();
     boolean ended;
     try {
       ended = workers.awaitTermination(limits.timeout().toMillis() * 2, TimeUnit.MILLISECONDS);

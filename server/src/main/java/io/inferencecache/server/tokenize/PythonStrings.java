@@ -1,5 +1,6 @@
 package io.inferencecache.server.tokenize;
 
+import com.hubspot.jinjava.el.ext.NamedParameter;
 import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -23,9 +24,10 @@ final class PythonStrings extends ELResolver {
     if (!(base instanceof String text) || method == null) {
       return null;
     }
-    Object[] args = params == null ? new Object[0] : params;
+    String name = method.toString();
+    Object[] args = positional(name, params == null ? new Object[0] : params);
     Object result =
-        switch (method.toString()) {
+        switch (name) {
           case "startswith" -> affix(text, args, true);
           case "endswith" -> affix(text, args, false);
           case "strip" -> strip(text, chars(args), true, true);
@@ -41,7 +43,7 @@ final class PythonStrings extends ELResolver {
           case "count" -> count(text, string(args, 0, "count"));
           case "join" -> join(text, args);
           case "isdigit" -> !text.isEmpty() && text.chars().allMatch(Character::isDigit);
-          case "isspace" -> !text.isEmpty() && text.chars().allMatch(Character::isWhitespace);
+          case "isspace" -> !text.isEmpty() && text.chars().allMatch(c -> space((char) c));
           default -> Unresolved.INSTANCE;
         };
     if (result == Unresolved.INSTANCE) {
@@ -53,6 +55,50 @@ final class PythonStrings extends ELResolver {
 
   private enum Unresolved {
     INSTANCE
+  }
+
+  /** Python's parameter names of the methods that take keywords, in order. */
+  private static final java.util.Map<String, java.util.List<String>> PARAMETERS =
+      java.util.Map.of(
+          "split", java.util.List.of("sep", "maxsplit"),
+          "strip", java.util.List.of("chars"),
+          "lstrip", java.util.List.of("chars"),
+          "rstrip", java.util.List.of("chars"),
+          "replace", java.util.List.of("old", "new", "count"),
+          "startswith", java.util.List.of("prefix"),
+          "endswith", java.util.List.of("suffix"));
+
+  /**
+   * The arguments in Python's positional order: keyword arguments ({@code maxsplit=1}, which
+   * Jinjava passes as named parameters) go to their parameter's place.
+   */
+  private static Object[] positional(String method, Object[] args) {
+    java.util.List<String> names = PARAMETERS.getOrDefault(method, java.util.List.of());
+    java.util.List<Object> out = new java.util.ArrayList<>();
+    for (Object arg : args) {
+      if (!(arg instanceof NamedParameter)) {
+        out.add(arg);
+      }
+    }
+    for (Object arg : args) {
+      if (arg instanceof NamedParameter named) {
+        int at = names.indexOf(named.getName());
+        if (at < 0) {
+          throw new ELException(
+              method + "() got an unexpected keyword argument " + named.getName());
+        }
+        while (out.size() <= at) {
+          out.add(null);
+        }
+        out.set(at, named.getValue());
+      }
+    }
+    return out.toArray();
+  }
+
+  /** Python's whitespace: Java's, plus the no-break spaces and NEL. */
+  static boolean space(char c) {
+    return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
   }
 
   private static boolean affix(String text, Object[] args, boolean prefix) {
@@ -97,30 +143,37 @@ final class PythonStrings extends ELResolver {
   }
 
   private static boolean strippable(char c, String chars) {
-    return chars == null ? Character.isWhitespace(c) : chars.indexOf(c) >= 0;
+    return chars == null ? space(c) : chars.indexOf(c) >= 0;
   }
 
   /** Python's {@code split(sep=None, maxsplit=-1)}. */
   static List<String> split(String text, Object[] args) {
     String separator = args.length == 0 || args[0] == null ? null : args[0].toString();
     long max = args.length > 1 && args[1] instanceof Number n ? n.longValue() : -1;
+    if (max == 0) {
+      if (separator != null) {
+        return java.util.List.of(text);
+      }
+      String rest = strip(text, null, true, false);
+      return rest.isEmpty() ? java.util.List.of() : java.util.List.of(rest);
+    }
     List<String> parts = new ArrayList<>();
     if (separator == null) {
       int i = 0;
       int n = text.length();
       while (i < n) {
-        while (i < n && Character.isWhitespace(text.charAt(i))) {
+        while (i < n && space(text.charAt(i))) {
           i++;
         }
         if (i == n) {
           break;
         }
         if (max >= 0 && parts.size() == max) {
-          parts.add(strip(text.substring(i), null, false, true));
+          parts.add(text.substring(i));
           break;
         }
         int j = i;
-        while (j < n && !Character.isWhitespace(text.charAt(j))) {
+        while (j < n && !space(text.charAt(j))) {
           j++;
         }
         parts.add(text.substring(i, j));

@@ -71,6 +71,32 @@ class ChatTemplateTest {
   }
 
   @Test
+  void keywordArgumentsAndWhitespaceFollowPython() {
+    Map<String, ?> vars = Map.of("t", "   1   2   3   ", "nb", "x\u00a0");
+    // Python: ['1', '2   3   '] and ['1   2   3   ']: the remainder keeps its trailing spaces.
+    assertThat(render("{{ t.split(None, 1)|tojson }}|{{ t.split(maxsplit=0)|tojson }}", vars))
+        .isEqualTo("[\"1\", \"2   3   \"]|[\"1   2   3   \"]");
+    assertThat(render("{{ 'a-b-c'.split('-', maxsplit=1)|tojson }}", vars))
+        .isEqualTo("[\"a\", \"b-c\"]");
+    assertThat(
+            render("{{ 'xxaxx'.strip(chars='x') }}|{{ 'aaa'.replace('a', 'b', count=2) }}", vars))
+        .isEqualTo("a|bba");
+    assertThat(render("[{{ nb.strip() }}]", vars)).isEqualTo("[x]");
+    assertThatThrownBy(() -> render("{{ 'a'.split(sepp='-') }}", vars))
+        .isInstanceOf(ChatTemplate.TemplateException.class)
+        .hasMessageContaining("unexpected keyword argument sepp");
+  }
+
+  @Test
+  void twoPartSlicesArePythonsToo() {
+    Map<String, ?> vars = Map.of("s", "\uD83D\uDE00abc", "xs", List.of(1, 2, 3));
+    assertThat(render("{{ 'ab'[-5:] }}|{{ 'ab'[5:] }}|{{ xs[-9:2] }}", vars))
+        .isEqualTo("ab||[1, 2]");
+    // By code point: the emoji is one character.
+    assertThat(render("{{ s[1:] }}|{{ s[:1] }}", vars)).isEqualTo("abc|\uD83D\uDE00");
+  }
+
+  @Test
   void tojsonIsPythonsJsonDumps() {
     Map<String, Object> tool = new java.util.LinkedHashMap<>();
     tool.put("name", "get_weather");
