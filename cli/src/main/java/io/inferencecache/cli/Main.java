@@ -52,7 +52,23 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine(args, System.getenv()).execute(args));
+    String[] command = sidecarArgs(args);
+    System.exit(commandLine(command, System.getenv()).execute(command));
+  }
+
+  /**
+   * The subscriber sidecar's arguments as the Pod webhook writes them are upstream's subscriber
+   * binary's: flags only, starting with {@code --engine-endpoint}. This image runs every
+   * subcommand, so such arguments mean {@code subscriber}; anything else is left as given.
+   */
+  static String[] sidecarArgs(String[] args) {
+    if (args.length == 0 || !args[0].startsWith("--engine-endpoint")) {
+      return args;
+    }
+    String[] command = new String[args.length + 1];
+    command[0] = "subscriber";
+    System.arraycopy(args, 0, command, 1, args.length);
+    return command;
   }
 
   /** The configured command line without environment or config file, for tests. */

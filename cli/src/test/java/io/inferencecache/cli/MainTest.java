@@ -7,6 +7,18 @@ import org.junit.jupiter.api.Test;
 class MainTest {
 
   @Test
+  void theWebhooksSidecarArgumentsRunTheSubscriber() {
+    String[] wired = {"--engine-endpoint=tcp://127.0.0.1:5557", "--server=s:9090"};
+    assertThat(Main.sidecarArgs(wired))
+        .containsExactly("subscriber", "--engine-endpoint=tcp://127.0.0.1:5557", "--server=s:9090");
+    assertThat(Main.sidecarArgs(new String[] {"server", "--x"})).containsExactly("server", "--x");
+    assertThat(Main.sidecarArgs(new String[0])).isEmpty();
+    // And the subscriber takes them: its usage error names a missing flag, not a missing command.
+    CommandRun run = CommandRun.of(Main.sidecarArgs(new String[] {"--engine-endpoint=tcp://x:1"}));
+    assertThat(run.err()).doesNotContain("give a command");
+  }
+
+  @Test
   void noCommandIsAUsageError() {
     CommandRun run = CommandRun.of();
 
