@@ -85,6 +85,11 @@ final class DoctorCommand implements Callable<Integer> {
   String output;
 
   @Option(
+      names = "--no-color",
+      description = "Accepted for upstream's scripts: this doctor never colours its output.")
+  boolean noColor;
+
+  @Option(
       names = "--config-only",
       description = "Check the resources only; no calls to the server.")
   boolean configOnly;

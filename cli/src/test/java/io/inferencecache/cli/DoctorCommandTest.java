@@ -193,7 +193,8 @@ class DoctorCommandTest {
       assertThat(result.path("summary").path("exitCode").asInt()).isZero();
 
       CommandRun human =
-          CommandRun.of("doctor", "--kubeconfig", kubeconfig.toString(), "--config-only");
+          CommandRun.of(
+              "doctor", "--kubeconfig", kubeconfig.toString(), "--config-only", "--no-color");
       assertThat(human.exitCode()).isZero();
       assertThat(human.out())
           .contains("OK   CB006  cachebackend/team-a/llama")
