@@ -160,6 +160,25 @@ class PodDiscoveryTest {
   }
 
   @Test
+  void aPodWithItsOwnSubscriberSidecarIsLeftToIt() {
+    Map<String, String> annotations = Map.of(PodDiscovery.MODEL, "llama");
+    assertThat(PodDiscovery.sourceOf(pod("team", "plain", annotations))).isNotNull();
+    Pod withSidecar =
+        new PodBuilder(pod("team", "wired", annotations))
+            .withNewSpec()
+            .addNewContainer()
+            .withName("vllm")
+            .endContainer()
+            .addNewContainer()
+            .withName("kvevent-subscriber")
+            .endContainer()
+            .endSpec()
+            .build();
+    // Its sidecar reports its events; following it too would apply each of them twice.
+    assertThat(PodDiscovery.sourceOf(withSidecar)).isNull();
+  }
+
+  @Test
   void annotationsBecomeEndpointsOnThePodIp() {
     assertThat(PodDiscovery.endpoint("a", "tcp://*:5557", "10.1.2.3"))
         .isEqualTo("tcp://10.1.2.3:5557");

@@ -137,16 +137,21 @@ public final class PodDiscovery implements AutoCloseable {
     }
   }
 
+  /** The sidecar the Pod webhook injects: a pod that has it reports through it, not to us. */
+  static final String SUBSCRIBER_CONTAINER = "kvevent-subscriber";
+
   /**
-   * The source a pod stands for, or null when it is not (or no longer) running with an IP.
+   * The source a pod stands for, or null when it is not (or no longer) running with an IP, or when
+   * its own subscriber sidecar reports its events (following it too would apply them twice).
    *
    * @throws IllegalArgumentException when its annotations cannot be used; the message says which
    */
-  static @Nullable EngineSource sourceOf(Pod pod) {
+  public static @Nullable EngineSource sourceOf(Pod pod) {
     if (pod.getMetadata().getDeletionTimestamp() != null
         || pod.getStatus() == null
         || !"Running".equals(pod.getStatus().getPhase())
-        || blank(pod.getStatus().getPodIP())) {
+        || blank(pod.getStatus().getPodIP())
+        || hasSubscriber(pod)) {
       return null;
     }
     Map<String, String> annotations =
@@ -173,6 +178,13 @@ public final class PodDiscovery implements AutoCloseable {
         pod.getMetadata().getNamespace(),
         engine,
         topic.trim());
+  }
+
+  private static boolean hasSubscriber(Pod pod) {
+    return pod.getSpec() != null
+        && pod.getSpec().getContainers() != null
+        && pod.getSpec().getContainers().stream()
+            .anyMatch(c -> SUBSCRIBER_CONTAINER.equals(c.getName()));
   }
 
   /** {@code tcp://host:port} with a wildcard, empty or missing host replaced by the pod IP. */
