@@ -5,6 +5,8 @@ import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELException;
 import jinjava.javax.el.ELResolver;
@@ -34,8 +36,8 @@ final class PythonStrings extends ELResolver {
           case "lstrip" -> strip(text, chars(args), true, false);
           case "rstrip" -> strip(text, chars(args), false, true);
           case "split" -> split(text, args);
-          case "upper" -> text.toUpperCase(java.util.Locale.ROOT);
-          case "lower" -> text.toLowerCase(java.util.Locale.ROOT);
+          case "upper" -> text.toUpperCase(Locale.ROOT);
+          case "lower" -> text.toLowerCase(Locale.ROOT);
           case "title" -> title(text);
           case "capitalize" -> capitalize(text);
           case "replace" -> replace(text, args);
@@ -58,23 +60,23 @@ final class PythonStrings extends ELResolver {
   }
 
   /** Python's parameter names of the methods that take keywords, in order. */
-  private static final java.util.Map<String, java.util.List<String>> PARAMETERS =
-      java.util.Map.of(
-          "split", java.util.List.of("sep", "maxsplit"),
-          "strip", java.util.List.of("chars"),
-          "lstrip", java.util.List.of("chars"),
-          "rstrip", java.util.List.of("chars"),
-          "replace", java.util.List.of("old", "new", "count"),
-          "startswith", java.util.List.of("prefix"),
-          "endswith", java.util.List.of("suffix"));
+  private static final Map<String, List<String>> PARAMETERS =
+      Map.of(
+          "split", List.of("sep", "maxsplit"),
+          "strip", List.of("chars"),
+          "lstrip", List.of("chars"),
+          "rstrip", List.of("chars"),
+          "replace", List.of("old", "new", "count"),
+          "startswith", List.of("prefix"),
+          "endswith", List.of("suffix"));
 
   /**
    * The arguments in Python's positional order: keyword arguments ({@code maxsplit=1}, which
    * Jinjava passes as named parameters) go to their parameter's place.
    */
   private static Object[] positional(String method, Object[] args) {
-    java.util.List<String> names = PARAMETERS.getOrDefault(method, java.util.List.of());
-    java.util.List<Object> out = new java.util.ArrayList<>();
+    List<String> names = PARAMETERS.getOrDefault(method, List.of());
+    List<Object> out = new ArrayList<>();
     for (Object arg : args) {
       if (!(arg instanceof NamedParameter)) {
         out.add(arg);
@@ -152,10 +154,10 @@ final class PythonStrings extends ELResolver {
     long max = args.length > 1 && args[1] instanceof Number n ? n.longValue() : -1;
     if (max == 0) {
       if (separator != null) {
-        return java.util.List.of(text);
+        return List.of(text);
       }
       String rest = strip(text, null, true, false);
-      return rest.isEmpty() ? java.util.List.of() : java.util.List.of(rest);
+      return rest.isEmpty() ? List.of() : List.of(rest);
     }
     List<String> parts = new ArrayList<>();
     if (separator == null) {
@@ -208,8 +210,7 @@ final class PythonStrings extends ELResolver {
   private static String capitalize(String text) {
     return text.isEmpty()
         ? text
-        : Character.toUpperCase(text.charAt(0))
-            + text.substring(1).toLowerCase(java.util.Locale.ROOT);
+        : Character.toUpperCase(text.charAt(0)) + text.substring(1).toLowerCase(Locale.ROOT);
   }
 
   private static String replace(String text, Object[] args) {
