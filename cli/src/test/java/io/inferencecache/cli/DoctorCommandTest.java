@@ -9,10 +9,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.inferencecache.api.v1alpha1.CacheBackend;
 import io.inferencecache.api.v1alpha1.CachePolicy;
 import io.inferencecache.api.v1alpha1.CacheTenant;
@@ -22,7 +19,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -47,14 +43,7 @@ class DoctorCommandTest {
 
   @BeforeEach
   void start(@TempDir Path dir) throws Exception {
-    api =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
-    api.init();
+    api = MockApi.crud();
     kube = api.createClient();
     for (String plural :
         List.of("cachebackends", "cachepolicies", "cachetenants", "cacheindexes")) {
@@ -65,18 +54,8 @@ class DoctorCommandTest {
         kube.resource(YAML.readValue(in, CustomResourceDefinition.class)).create();
       }
     }
-    kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-        users: [{name: test, user: {token: test}}]
-        contexts: [{name: mock, context: {cluster: mock, user: test}}]
-        current-context: mock
-        """
-            .formatted(kube.getConfiguration().getMasterUrl()));
+    kubeconfig =
+        MockApi.kubeconfig(dir.resolve("kubeconfig"), kube.getConfiguration().getMasterUrl());
   }
 
   @AfterEach

@@ -2,17 +2,13 @@ package io.inferencecache.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.inferencecache.core.testing.Pki;
 import io.inferencecache.server.InferenceCacheServer;
 import io.inferencecache.server.ServerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -58,26 +54,10 @@ class GrpcClientTlsTest {
 
       // doctor's gRPC health check: over mutual TLS it is SERVING (SV003).
       // A real (mock) API server with nothing in it: the doctor's cluster checks answer at once.
-      KubernetesMockServer api =
-          new KubernetesMockServer(
-              new Context(),
-              new MockWebServer(),
-              new HashMap<>(),
-              new KubernetesCrudDispatcher(),
-              false);
-      api.init();
-      Path kubeconfig = dir.resolve("kubeconfig");
-      Files.writeString(
-          kubeconfig,
-          """
-          apiVersion: v1
-          kind: Config
-          clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-          users: [{name: u, user: {token: t}}]
-          contexts: [{name: mock, context: {cluster: mock, user: u}}]
-          current-context: mock
-          """
-              .formatted(api.createClient().getConfiguration().getMasterUrl()));
+      KubernetesMockServer api = MockApi.crud();
+      Path kubeconfig =
+          MockApi.kubeconfig(
+              dir.resolve("kubeconfig"), api.createClient().getConfiguration().getMasterUrl());
       CommandRun checked =
           run(
               List.of(
