@@ -50,6 +50,7 @@ final class BlockKeyMap {
   private long[] keys;
   private int[] cumulativeTokens;
   private int[] adapters;
+  private int[] storedAt;
   private byte[] flags;
   private int[] tokens;
   private int[] newer;
@@ -136,6 +137,7 @@ final class BlockKeyMap {
     Arrays.fill(keys, slot * keysPerBlock, (slot + 1) * keysPerBlock, 0L);
     cumulativeTokens[slot] = 0;
     adapters[slot] = 0;
+    storedAt[slot] = 0;
     flags[slot] = 0;
     int at = home(engineHash);
     while (table[at] != 0) {
@@ -243,6 +245,15 @@ final class BlockKeyMap {
     adapters[slot] = value;
   }
 
+  /** When the block's keys last went to the index, in seconds of engine time (0: never). */
+  int storedAt(int slot) {
+    return storedAt[slot];
+  }
+
+  void storedAt(int slot, int seconds) {
+    storedAt[slot] = seconds;
+  }
+
   int flags(int slot) {
     return flags[slot];
   }
@@ -280,6 +291,7 @@ final class BlockKeyMap {
             : new long[newCapacity * keysPerBlock];
     cumulativeTokens = resize(keep ? cumulativeTokens : null, newCapacity);
     adapters = resize(keep ? adapters : null, newCapacity);
+    storedAt = resize(keep ? storedAt : null, newCapacity);
     flags = keep && flags != null ? Arrays.copyOf(flags, newCapacity) : new byte[newCapacity];
     tokens =
         keep && tokens != null

@@ -9,6 +9,9 @@ public enum IngestCounter {
   EVENTS("events applied"),
   BLOCKS_STORED("engine blocks announced as stored and keyed"),
   KEYS_STORED("routing keys reported as stored"),
+  BLOCKS_REFRESHED(
+      "engine blocks of a reused prefix whose keys were stored again, so that the index keeps them"
+          + " fresh while requests use them"),
   BLOCKS_REMOVED("engine blocks removed from every medium"),
   BLOCKS_DEMOTED("engine blocks whose warmest copy moved to a colder tier"),
   CACHE_CLEARS("AllBlocksCleared events"),

@@ -228,6 +228,7 @@ public final class ReplicaIngest {
         return;
       }
       touchAncestors(m, parentSlot);
+      refreshAncestors(m, parentSlot, micros);
       parentKey = m.lastKey(parentSlot);
       cumulative = m.cumulativeTokens(parentSlot);
       inherited = m.flags(parentSlot) & BlockKeyMap.UNKEYED;
@@ -285,6 +286,7 @@ public final class ReplicaIngest {
       m.cumulativeTokens(slot, cumulative);
       m.adapter(slot, adapter);
       m.flags(slot, flags);
+      m.storedAt(slot, seconds(micros));
       counters.increment(
           inherited == 0 ? IngestCounter.BLOCKS_STORED : IngestCounter.UNKEYED_BLOCKS);
     }
@@ -304,6 +306,54 @@ public final class ReplicaIngest {
   }
 
   private static final int TOUCHED_ANCESTORS = 64;
+
+  /**
+   * How old, in seconds of engine time, a reused prefix's index entries may get before they are
+   * stored again: well inside any sensible index TTL (30 min by default), so the prefix keeps its
+   * freshness while requests keep using it.
+   */
+  static final int REFRESH_SECONDS = 60;
+
+  /** The deepest prefix refreshed: a 64 k-token prompt at 16 tokens a block. */
+  private static final int REFRESHED_ANCESTORS = 4096;
+
+  private int[] refreshChain = new int[64];
+
+  /**
+   * Stores a reused prefix's keys again, root first, when they have not gone to the index for
+   * {@link #REFRESH_SECONDS}: an engine announces only the new blocks of a request that reuses a
+   * cached prefix (a system prompt), so otherwise the index would see the prefix age and expire at
+   * its TTL while every request still uses it. The walk stops at the first block stored lately —
+   * the parent of a conversation's next turn was stored a moment ago — so it costs one look in the
+   * common case and at most one refresh per prefix per interval.
+   */
+  private void refreshAncestors(BlockKeyMap m, int parentSlot, long micros) {
+    int now = seconds(micros);
+    int depth = 0;
+    for (int current = parentSlot;
+        current != BlockKeyMap.NONE
+            && depth < REFRESHED_ANCESTORS
+            && now - m.storedAt(current) >= REFRESH_SECONDS;
+        current = m.find(m.parentHash(current))) {
+      if (depth == refreshChain.length) {
+        refreshChain = Arrays.copyOf(refreshChain, depth * 2);
+      }
+      refreshChain[depth++] = current;
+    }
+    for (int i = depth - 1; i >= 0; i--) {
+      int slot = refreshChain[i];
+      int flags = m.flags(slot);
+      m.storedAt(slot, now);
+      if ((flags & BlockKeyMap.UNKEYED) == 0) {
+        emitKeysOf(m, slot, RunKind.STORE, tierOf(flags), micros);
+        counters.increment(IngestCounter.BLOCKS_REFRESHED);
+      }
+    }
+  }
+
+  private static int seconds(long micros) {
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(1, micros / 1_000_000));
+  }
 
   /**
    * Gathers into {@link #gather} the tokens of the index block that {@code slot} closes, walking

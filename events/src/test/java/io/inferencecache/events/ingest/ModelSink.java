@@ -31,6 +31,14 @@ public final class ModelSink implements IngestSink {
       held.put(name(adapter, keys[i]), new Held(cumulativeTokens[i], tier));
     }
     calls.add("store " + count + " " + tier);
+    lastStore = java.util.Arrays.copyOf(keys, count);
+  }
+
+  private long[] lastStore = new long[0];
+
+  /** The keys of the last store call, in order. */
+  public synchronized long[] lastStore() {
+    return lastStore.clone();
   }
 
   @Override

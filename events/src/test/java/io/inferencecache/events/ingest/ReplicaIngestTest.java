@@ -114,6 +114,36 @@ class ReplicaIngestTest {
     }
   }
 
+  private static KvEventBatch batchAt(double seconds, KvEvent... events) {
+    return new KvEventBatch(seconds, List.of(events), null, WireShape.array(3));
+  }
+
+  @Test
+  void aReusedPrefixIsStoredAgainSoTheIndexKeepsItFresh() {
+    int[] system = tokens(500, 64); // a system prompt of 4 blocks
+    ReplicaIngest ingest = ingest();
+    double t = 1_700_000_000;
+    ingest.apply(batchAt(t, stored(new long[] {1, 2, 3, 4}, null, system, 16)));
+    long stored = counters.get(IngestCounter.KEYS_STORED);
+
+    // The next turn a moment later: its parent was just stored, nothing is refreshed.
+    ingest.apply(batchAt(t + 5, stored(new long[] {5}, 4L, tokens(900, 16), 16)));
+    assertThat(counters.get(IngestCounter.BLOCKS_REFRESHED)).isZero();
+    assertThat(counters.get(IngestCounter.KEYS_STORED)).isEqualTo(stored + 1);
+
+    // Ten minutes later another request reuses the system prompt (the engine announces only its
+    // new block): the prompt's four blocks are stored again, root first, then the new one.
+    ingest.apply(batchAt(t + 600, stored(new long[] {6}, 4L, tokens(700, 16), 16)));
+    assertThat(counters.get(IngestCounter.BLOCKS_REFRESHED)).isEqualTo(4);
+    assertThat(counters.get(IngestCounter.KEYS_STORED)).isEqualTo(stored + 1 + 4 + 1);
+    long[] keys = keys(system);
+    assertThat(sink.lastStore()).startsWith(keys[0], keys[1], keys[2], keys[3]).hasSize(5);
+
+    // Again within the minute: nothing more to refresh.
+    ingest.apply(batchAt(t + 630, stored(new long[] {7}, 4L, tokens(800, 16), 16)));
+    assertThat(counters.get(IngestCounter.BLOCKS_REFRESHED)).isEqualTo(4);
+  }
+
   @Test
   void aBlockWhoseParentIsUnknownIsNeverChainedFromAFreshRoot() {
     ReplicaIngest ingest = ingest();
