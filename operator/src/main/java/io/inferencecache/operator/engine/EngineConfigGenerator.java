@@ -70,6 +70,9 @@ public final class EngineConfigGenerator {
   public static final String ENGINE = "inferencecache.io/engine";
   public static final String KV_EVENTS_ENDPOINT = "inferencecache.io/kv-events-endpoint";
 
+  /** The engine's replay socket, when its {@code --kv-events-config} has a replay endpoint. */
+  public static final String KV_EVENTS_REPLAY = "inferencecache.io/kv-events-replay";
+
   public static final String SERVER = "lmcache-mp-server";
   public static final String SUBSCRIBER = "kvevent-subscriber";
   static final String SHM_VOLUME = "lmcache-mp-shm";
@@ -197,6 +200,8 @@ public final class EngineConfigGenerator {
       annotations.put(MODEL, spec.observation.modelID);
       annotations.put(ENGINE, engineName);
       annotations.put(KV_EVENTS_ENDPOINT, "tcp://*:" + KV_EVENTS_PORT);
+      KvEventsConfig.replayPort(engine)
+          .ifPresent(port -> annotations.put(KV_EVENTS_REPLAY, "tcp://*:" + port));
     }
     pod.getMetadata().setAnnotations(annotations);
     if (!eventsOnly && spec.lmCache != null && spec.lmCache.topology == Enums.Topology.PodLocal) {
@@ -610,6 +615,8 @@ public final class EngineConfigGenerator {
     if (!eventsOnly) {
       args.add("--ignore-block-removed=true");
     }
+    KvEventsConfig.replayPort(engine)
+        .ifPresent(port -> args.add("--replay-endpoint=tcp://127.0.0.1:" + port));
     podSpec
         .getContainers()
         .add(
