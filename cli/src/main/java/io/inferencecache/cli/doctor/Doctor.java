@@ -659,21 +659,12 @@ public final class Doctor {
       return 16;
     }
     for (var container : deployment.getSpec().getTemplate().getSpec().getContainers()) {
-      List<String> args = container.getArgs() == null ? List.of() : container.getArgs();
-      for (int i = 0; i < args.size(); i++) {
-        String arg = args.get(i);
-        String value = null;
-        if (arg.startsWith("--engine-block-size=")) {
-          value = arg.substring("--engine-block-size=".length());
-        } else if (arg.equals("--engine-block-size") && i + 1 < args.size()) {
-          value = args.get(i + 1);
-        }
-        if (value != null) {
-          try {
-            return Integer.parseInt(value.strip());
-          } catch (NumberFormatException e) {
-            return 16; // the server would refuse to start with it
-          }
+      String value = EngineFlags.lastValue(container.getArgs(), "--engine-block-size");
+      if (value != null) {
+        try {
+          return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+          return 16; // the server would refuse to start with it
         }
       }
     }

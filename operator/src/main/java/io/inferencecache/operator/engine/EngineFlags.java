@@ -27,6 +27,15 @@ public record EngineFlags(List<String> servedModels, @Nullable Integer blockSize
   /** SGLang's page size when {@code --page-size} is not given. */
   public static final int SGLANG_DEFAULT_PAGE = 1;
 
+  /**
+   * The last value of {@code flag} in a container's arguments ({@code --f v} or {@code --f=v}), or
+   * null when it is not given.
+   */
+  public static @Nullable String lastValue(@Nullable List<String> args, String flag) {
+    List<String> values = Args.values(args == null ? List.of() : args, flag);
+    return values.isEmpty() ? null : values.getLast();
+  }
+
   /** The flags of the pod's {@code engine} ({@code vllm} or {@code sglang}) container, if found. */
   public static Optional<EngineFlags> of(Pod pod, String engine) {
     if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {

@@ -15,6 +15,7 @@ import io.inferencecache.api.v1alpha1.spec.Enums;
 import io.inferencecache.api.v1alpha1.spec.PDTopologySpec;
 import io.inferencecache.api.v1alpha1.spec.PromptTemplateSpec;
 import io.inferencecache.core.GoDuration;
+import io.inferencecache.operator.backend.Pods;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -186,21 +187,12 @@ public final class PolicySnapshot {
       row.put("name", pool.name);
       ArrayNode replicas = row.putArray("replicas");
       pods.stream()
-          .filter(pod -> serving(pod) && selects(pool.matchLabels, pod))
+          .filter(pod -> serving(pod) && Pods.matches(pod, pool.matchLabels))
           .map(pod -> pod.getMetadata().getName())
           .sorted()
           .forEach(replicas::add);
     }
     return out;
-  }
-
-  /** A pool without labels selects nothing: it would otherwise take every engine pod. */
-  private static boolean selects(@Nullable Map<String, String> labels, Pod pod) {
-    if (labels == null || labels.isEmpty()) {
-      return false;
-    }
-    Map<String, String> has = pod.getMetadata().getLabels();
-    return has != null && has.entrySet().containsAll(labels.entrySet());
   }
 
   private static boolean serving(Pod pod) {

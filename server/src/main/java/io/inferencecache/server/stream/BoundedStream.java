@@ -28,7 +28,6 @@ public final class BoundedStream<T> {
   private final AtomicBoolean overflowed = new AtomicBoolean();
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean cancelled;
-  private long sent;
 
   /**
    * Wraps a call; {@code onEnd} runs once when the stream ends for any reason (cut off, cancelled
@@ -69,11 +68,6 @@ public final class BoundedStream<T> {
     }
     schedule();
     return true;
-  }
-
-  /** Items sent so far (read from the drain's thread, or after the end). */
-  public long sent() {
-    return sent;
   }
 
   public boolean ended() {
@@ -121,7 +115,6 @@ public final class BoundedStream<T> {
             T item;
             while (call.isReady() && (item = buffer.poll()) != null) {
               call.onNext(item);
-              sent++;
             }
           }
         }

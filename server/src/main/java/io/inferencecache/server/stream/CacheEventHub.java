@@ -31,7 +31,6 @@ public final class CacheEventHub {
   private final int buffer;
   private final Executor executor;
   private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-  private final LongAdder published = new LongAdder();
   private final LongAdder dropped = new LongAdder();
   private final LongAdder cutOff = new LongAdder();
 
@@ -63,7 +62,6 @@ public final class CacheEventHub {
     if (subscribers.isEmpty()) {
       return;
     }
-    published.increment();
     for (Subscriber subscriber : subscribers) {
       if (subscriber.wants(event) && !subscriber.stream.offer(event)) {
         dropped.increment();
@@ -119,10 +117,6 @@ public final class CacheEventHub {
 
   public int subscribers() {
     return subscribers.size();
-  }
-
-  public long published() {
-    return published.sum();
   }
 
   public long dropped() {

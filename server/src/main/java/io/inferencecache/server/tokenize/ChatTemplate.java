@@ -88,11 +88,6 @@ public final class ChatTemplate {
     return "the chat template failed at line " + error.getLineno() + ": " + message;
   }
 
-  /** The template's Jinja source. */
-  public String source() {
-    return source;
-  }
-
   /** A template that could not render these messages: the message says why, for the user. */
   public static final class TemplateException extends RuntimeException {
     private static final long serialVersionUID = 1L;

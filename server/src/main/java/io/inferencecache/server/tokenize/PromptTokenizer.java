@@ -87,10 +87,6 @@ public final class PromptTokenizer implements AutoCloseable {
     return limits;
   }
 
-  public TokenizerRegistry registry() {
-    return registry;
-  }
-
   /** Prompt text's tokens: as one user message through the model's chat template. */
   public CompletableFuture<Result> text(String model, String text, long timeoutNanos) {
     return text(model, text, text.getBytes(StandardCharsets.UTF_8).length, Map.of(), timeoutNanos);
