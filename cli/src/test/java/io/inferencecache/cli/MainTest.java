@@ -13,9 +13,13 @@ class MainTest {
         .containsExactly("subscriber", "--engine-endpoint=tcp://127.0.0.1:5557", "--server=s:9090");
     assertThat(Main.sidecarArgs(new String[] {"server", "--x"})).containsExactly("server", "--x");
     assertThat(Main.sidecarArgs(new String[0])).isEmpty();
-    // And the subscriber takes them: its usage error names a missing flag, not a missing command.
+    // And the subscriber takes them: its usage error names the flags it still needs.
     CommandRun run = CommandRun.of(Main.sidecarArgs(new String[] {"--engine-endpoint=tcp://x:1"}));
-    assertThat(run.err()).doesNotContain("give a command");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err())
+        .contains("inferencecache subscriber: Missing required options")
+        .contains("--replica-id")
+        .doesNotContain("Unknown option");
   }
 
   @Test

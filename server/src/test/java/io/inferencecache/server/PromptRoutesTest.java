@@ -159,7 +159,12 @@ class PromptRoutesTest {
     // A prefix nobody holds: a stable pick among the prefill pool, the same every time.
     LookupPDRouteResponse novel = pd("team/pd", 0x1234_5678_9abc_def0L);
     assertThat(novel.getReasonCode()).isEqualTo("AFFINITY_HINT");
-    assertThat(novel.getPrefillReplicaId()).isIn("prefill-0", "prefill-1", "prefill-2");
+    assertThat(novel.getPrefillReplicaId())
+        .isEqualTo(
+            io.inferencecache.index.PrefixIndex.rendezvous(
+                0x1234_5678_9abc_def0L, java.util.List.of("prefill-0", "prefill-1", "prefill-2")));
+    // Not by load: the least loaded prefill replica changes, the pick does not.
+    rig.send(stats("prefill-0", 0.99f), stats("prefill-1", 0.0f), stats("prefill-2", 0.99f));
     assertThat(pd("pd", 0x1234_5678_9abc_def0L).getPrefillReplicaId())
         .isEqualTo(novel.getPrefillReplicaId());
     assertThat(novel.getDecodeReplicaId()).isEqualTo("decode-1");

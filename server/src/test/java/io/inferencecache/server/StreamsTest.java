@@ -162,7 +162,11 @@ class StreamsTest {
     Reader<CacheEvent> stalled = new Reader<>(0);
     rig.async.streamCacheEvents(StreamEventsRequest.getDefaultInstance(), cast(stalled));
     awaitSubscribers(1);
-    long withStalled = timed(() -> rig.send(batch));
+    // Ingest must not wait for the reader, who reads nothing until after it: were it to, this
+    // would never return (a failure, not a figure: the timings are only printed).
+    long withStalled =
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+            Duration.ofSeconds(60), () -> timed(() -> rig.send(batch)));
     // 8 000 events for a 256-event buffer and a reader that asked for none: cut off, server side.
     await()
         .atMost(Duration.ofSeconds(10))
@@ -207,8 +211,16 @@ class StreamsTest {
             .addNames("inferencecache_tokenizations")
             .build(),
         cast(reader));
-    // The first batch at once, then one every 200 ms.
-    await().atMost(Duration.ofSeconds(10)).until(() -> reader.received.size() >= 14);
+    // The first round at once, then one every 200 ms: whole rounds of the 7 samples named (the
+    // gauge and the 6 outcomes), each with its own time.
+    await().atMost(Duration.ofSeconds(10)).until(() -> reader.received.size() >= 21);
+    java.util.Map<Long, Long> rounds =
+        reader.received.subList(0, 21).stream()
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    Metric::getTimestampUs, java.util.stream.Collectors.counting()));
+    assertThat(rounds).hasSize(3);
+    assertThat(rounds.values()).containsOnly(7L);
     assertThat(reader.received)
         .extracting(Metric::getName)
         .containsOnly("inferencecache_server_up", "inferencecache_tokenizations_total");

@@ -41,6 +41,11 @@ public final class HitRateWindow {
     }
   }
 
+  /** Samples kept (for tests of the bound). */
+  synchronized int size() {
+    return samples.size();
+  }
+
   /** Why the rate collapsed as of {@code now}, or null when it did not (or cannot be told). */
   public synchronized @Nullable String collapsed(Instant now) {
     Instant split = now.minus(WINDOW);

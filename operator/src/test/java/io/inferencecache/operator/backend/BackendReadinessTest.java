@@ -378,6 +378,23 @@ class BackendReadinessTest {
                 .probeDue())
         .isFalse(); // awaiting the first KV event
     CacheBackendStatus s = observedEvents();
+    // Events seen, but no engine pod wired (the connector is not there): not due either.
+    BackendReadiness.Observation unwired =
+        new BackendReadiness.Observation(
+            BackendMode.MANAGED,
+            List.of(),
+            Coverage.of(b, List.of(), List.of()),
+            rolledOut(1),
+            RedisWorkload.endpoint(b),
+            null,
+            new ProbeOutcome.NotRun());
+    assertThat(BackendReadiness.apply(b, unwired, observedEvents(), at(T0)).probeDue()).isFalse();
+    assertThat(
+            BackendReadiness.apply(
+                    b, probed(b, new ProbeOutcome.NotRun()), observedEvents(), at(T0))
+                .probeDue())
+        .as("the same, wired: due")
+        .isTrue();
     BackendReadiness.apply(
         b,
         probed(b, new ProbeOutcome.Ran("failed", "skipped", "skipped", Map.of("ingest", "x"), T0)),

@@ -32,7 +32,13 @@ class HitRateWindowTest {
     assertThat(series(0.15, 0.0, 20).collapsed(T0.plusSeconds(1200)))
         .as("a 15 % cache is not worth alerting on")
         .isNull();
-    assertThat(series(0.6, 0.05, 15).collapsed(T0.plusSeconds(900)))
+    // Good for 5 min, then low for 10: it would read as collapsed, but the window before the
+    // drop starts 5 min before the first sample.
+    HitRateWindow young = new HitRateWindow();
+    for (int t = 0; t <= 900; t += 30) {
+      young.add(T0.plusSeconds(t), t < 300 ? 0.6 : 0.05);
+    }
+    assertThat(young.collapsed(T0.plusSeconds(900)))
         .as("the first window is not fully covered yet")
         .isNull();
     assertThat(series(0.6, 0.3, 20).collapsed(T0.plusSeconds(1200)))
@@ -43,15 +49,14 @@ class HitRateWindowTest {
   @Test
   void samplesOutOfOrderAreIgnoredAndOldOnesForgotten() {
     HitRateWindow w = series(0.6, 0.05, 20);
-    w.add(T0, 0.9); // out of order
+    // Out of order: were it taken, 0.5 in the recent window would mean no collapse.
+    w.add(T0.plusSeconds(900), 0.5);
     assertThat(w.collapsed(T0.plusSeconds(1200))).isNotNull();
-    // An hour on, with nothing in between: the old samples are forgotten (two are kept), and two
-    // windows of samples are needed again before anything can be said.
-    w.add(T0.plusSeconds(4800), 0.05);
-    assertThat(w.collapsed(T0.plusSeconds(4800))).isNull();
-    for (int s = 4830; s <= 6000; s += 30) {
-      w.add(T0.plusSeconds(s), 0.05);
+    // Two hours of samples every 30 s: only the last two windows are kept (plus two older ones).
+    for (int t = 1230; t <= 8400; t += 30) {
+      w.add(T0.plusSeconds(t), 0.05);
     }
-    assertThat(w.collapsed(T0.plusSeconds(6000))).as("low all along: nothing collapsed").isNull();
+    assertThat(w.size()).isLessThanOrEqualTo((int) (HitRateWindow.WINDOW.toSeconds() * 2 / 30) + 3);
+    assertThat(w.collapsed(T0.plusSeconds(8400))).as("low all along: nothing collapsed").isNull();
   }
 }

@@ -247,6 +247,19 @@ class CacheBackendReconcilerTest {
         .contains(
             "inferencecache_backend_probe_result_total{backend=\"team-a/llama\",result=\"failed\","
                 + "stage=\"routing\"} 1.0");
+    // Every backend series the alerts or the dashboard read exists once a backend was probed.
+    String rules =
+        Files.readString(Path.of("../deploy/observability/alerting-rules.yaml"))
+            + Files.readString(Path.of("../deploy/observability/grafana-dashboard.json"));
+    var read = java.util.regex.Pattern.compile("inferencecache_backend_[a-z_]+").matcher(rules);
+    int names = 0;
+    while (read.find()) {
+      assertThat(metricsOf(controller))
+          .as("read by the alerts or the dashboard")
+          .contains(read.group());
+      names++;
+    }
+    assertThat(names).isPositive();
 
     // A restart: the new process reconciles the backend, and the mark in status keeps it from
     // probing again inside the 30 s window.

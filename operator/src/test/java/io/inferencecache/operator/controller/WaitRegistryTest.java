@@ -90,6 +90,14 @@ class WaitRegistryTest {
             StatusConditions.of("Ready", "True", "ConnectorReady", "", 0L),
             Clock.systemUTC());
     backend = kube.resource(backend).updateStatus();
+    // The informer has the status (so the wait has seen it), and still it waits.
+    await()
+        .atMost(5, TimeUnit.SECONDS)
+        .until(() ->
+            cache
+                .backend("team-a", "llama")
+                .map(b -> b.getStatus() != null && b.getStatus().conditions != null)
+                .orElse(false));
     await().pollDelay(Duration.ofMillis(300)).atMost(5, TimeUnit.SECONDS).until(() -> true);
     assertThat(first.result()).isNotDone();
 
@@ -121,6 +129,14 @@ class WaitRegistryTest {
 
       kube.resource(engine("llama-2", "abc", false)).create();
       kube.pods().inNamespace("team-a").withName("llama-1").delete();
+      await()
+          .atMost(5, TimeUnit.SECONDS)
+          .until(() ->
+              cache.enginePods(ControlPlaneCache.PODS_BY_CACHE_DOMAIN, "llama").stream()
+                  .map(p -> p.getMetadata().getName())
+                  .sorted()
+                  .toList()
+                  .equals(java.util.List.of("llama-0", "llama-2")));
       await().pollDelay(Duration.ofMillis(300)).atMost(5, TimeUnit.SECONDS).until(() -> true);
       assertThat(rollout.result()).as("llama-2 is not Ready yet").isNotDone();
 
@@ -140,8 +156,11 @@ class WaitRegistryTest {
     b.close();
     assertThat(waits.pending()).isZero();
     assertThat(result).as("given up: cancelled for its callers").isCompletedExceptionally();
-    // A new wait after the old ended starts afresh, and a rollout is no longer in conflict.
-    try (WaitRegistry.WaitTask c = waits.configRolledOut("team-a", "llama", "abc")) {
+    // A rollout's wait, once closed, no longer conflicts with a rollout to another hash.
+    WaitRegistry.WaitTask abc = waits.configRolledOut("team-a", "llama", "abc");
+    assertThat(waits.pending()).isEqualTo(1);
+    abc.close();
+    try (WaitRegistry.WaitTask def = waits.configRolledOut("team-a", "llama", "def")) {
       assertThat(waits.pending()).isEqualTo(1);
     }
   }

@@ -132,10 +132,13 @@ class ChatTemplateTest {
 
   @Test
   void outputPastTheLimitFailsTheRender() {
-    ChatTemplate small =
-        ChatTemplate.of("{% for i in range(100) %}xxxxxxxxxx{% endfor %}", Map.of(), 64);
+    String source = "{% for i in range(100) %}xxxxxxxxxx{% endfor %}";
+    assertThat(ChatTemplate.of(source, Map.of(), 2000).render(List.of(), false, Map.of()))
+        .hasSize(1000);
+    ChatTemplate small = ChatTemplate.of(source, Map.of(), 64);
     assertThatThrownBy(() -> small.render(List.of(), false, Map.of()))
-        .isInstanceOf(ChatTemplate.TemplateException.class);
+        .isInstanceOf(ChatTemplate.TemplateException.class)
+        .hasMessageContaining("64");
   }
 
   @Test
