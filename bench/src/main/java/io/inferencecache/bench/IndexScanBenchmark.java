@@ -65,7 +65,7 @@ public class IndexScanBenchmark {
   }
 
   /** Larger than the CPU's last-level cache: streaming through it evicts what was there. */
-  private final long[] cacheFlush = new long[16 << 20];
+  private final long[] cacheFlush = new long[Integer.getInteger("flushMiB", 128) << 17];
 
   private long flushed;
 

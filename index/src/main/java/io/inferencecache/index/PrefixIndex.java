@@ -881,7 +881,7 @@ public final class PrefixIndex {
         boolean whole = held.size() <= SMALL_SHARD;
         int start = whole ? 0 : random.nextInt(held.capacity());
         for (int step = 0; step < held.capacity(); step++) {
-          int i = (start + step) & (held.capacity() - 1);
+          int i = (start + step) % held.capacity();
           int entry = held.valueAt(i);
           if (entry != 0) {
             // LRU entries rank as never accessed, so they go before credited LFU entries.
@@ -947,7 +947,7 @@ public final class PrefixIndex {
         int capacity = keys.capacity();
         int start = random.nextInt(capacity);
         for (int step = 0; step < capacity; step++) {
-          int i = (start + step) & (capacity - 1);
+          int i = (start + step) % capacity;
           if (keys.valueAt(i) != 0) {
             long key = keys.keyAt(i);
             int newest = 0;

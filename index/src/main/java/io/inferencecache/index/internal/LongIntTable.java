@@ -4,13 +4,18 @@ import java.util.Arrays;
 
 /**
  * A map from {@code long} keys to non-zero {@code int} values in one primitive array: linear
- * probing, backward-shift deletion (no tombstones), power-of-two capacity, at most {@value
- * #MAX_LOAD_PERCENT}% full. Key 0 is kept aside in a field. Value 0 means "absent" and cannot be
- * stored.
+ * probing, backward-shift deletion (no tombstones), at most {@value #MAX_LOAD_PERCENT}% full. Key 0
+ * is kept aside in a field. Value 0 means "absent" and cannot be stored.
  *
  * <p>Each slot is three consecutive {@code int}s (key high half, key low half, value): 12 bytes,
  * and a key and its value share a cache line, so a probe that hits costs one memory access, not the
  * two of separate key and value arrays. No object per entry.
+ *
+ * <p>A table has a power of two less {@value #HEADER_SLOTS} slots, and a key's home slot is its
+ * hash scaled to that range (a multiply, not a mask). The array is then 8 bytes short of {@code 12
+ * * 2^k}, header included: a large table fills whole G1 regions, where an array of exactly {@code
+ * 12 * 2^k} bytes plus its 16-byte header would take one region more (a seventh 4 MiB region for a
+ * 24 MiB table: 17 % of it wasted).
  *
  * <p>Not thread-safe: its owner serializes writers and validates readers (see {@link DomainStore}).
  * A reader racing a writer sees an array of one consistent length (it is replaced, never resized in
@@ -23,10 +28,15 @@ public final class LongIntTable {
   /** Ints per slot. */
   private static final int STRIDE = 3;
 
-  private static final int MIN_CAPACITY = 16;
+  /**
+   * Slots a table gives up to its array's header (16 bytes fit in the room of two 12-byte slots).
+   */
+  static final int HEADER_SLOTS = 2;
+
+  private static final int MIN_CAPACITY = 16 - HEADER_SLOTS;
 
   /** Most slots a table can have: 3 ints each must fit one array. */
-  static final int MAX_CAPACITY = 1 << 28;
+  static final int MAX_CAPACITY = (1 << 28) - HEADER_SLOTS;
 
   private int[] slots;
   private int capacity;
@@ -42,9 +52,18 @@ public final class LongIntTable {
     allocate(capacityFor(expected));
   }
 
+  /**
+   * The fewest slots (a power of two less {@link #HEADER_SLOTS}) that hold {@code expected} keys.
+   */
   static int capacityFor(int expected) {
     long needed = Math.max(MIN_CAPACITY, (long) expected * 100 / MAX_LOAD_PERCENT + 1);
-    return (int) Math.min(MAX_CAPACITY, Long.highestOneBit(needed - 1) << 1);
+    long power = Long.highestOneBit(needed + HEADER_SLOTS - 1) << 1;
+    return (int) Math.min(MAX_CAPACITY, power - HEADER_SLOTS);
+  }
+
+  /** The capacity after {@code capacity}: twice the power of two. */
+  private static int grown(int capacity) {
+    return (capacity + HEADER_SLOTS) * 2 - HEADER_SLOTS;
   }
 
   private void allocate(int newCapacity) {
@@ -53,10 +72,20 @@ public final class LongIntTable {
     threshold = (int) ((long) newCapacity * MAX_LOAD_PERCENT / 100);
   }
 
-  /** Spreads a key over the table (keys may be low-entropy, such as small test keys). */
-  static int slot(long key, int mask) {
+  /**
+   * A key's home slot among {@code capacity}: a 32-bit hash of the key (keys may be low-entropy,
+   * such as small test keys) scaled to the range, so that any capacity works.
+   */
+  static int slot(long key, int capacity) {
     long h = key * 0x9E3779B97F4A7C15L;
-    return (int) (h ^ (h >>> 32)) & mask;
+    long hash = (h ^ (h >>> 32)) & 0xFFFF_FFFFL;
+    return (int) ((hash * capacity) >>> 32);
+  }
+
+  /** The slot after {@code i}, wrapping at {@code capacity}. */
+  private static int next(int i, int capacity) {
+    int n = i + 1;
+    return n == capacity ? 0 : n;
   }
 
   private static long keyIn(int[] s, int base) {
@@ -87,8 +116,8 @@ public final class LongIntTable {
     int lo = (int) key;
     int[] s = slots;
     int w = STRIDE;
-    int mask = capacityOf(s) - 1;
-    for (int i = slot(key, mask); ; i = (i + 1) & mask) {
+    int cap = capacityOf(s);
+    for (int i = slot(key, cap); ; i = next(i, cap)) {
       int base = i * w;
       int foundHi = s[base];
       int foundLo = s[base + 1];
@@ -113,7 +142,7 @@ public final class LongIntTable {
    */
   public int touch(long key) {
     int[] s = slots;
-    int base = slot(key, capacityOf(s) - 1) * STRIDE;
+    int base = slot(key, capacityOf(s)) * STRIDE;
     // The slot's first int and the next slot's last: a slot that straddles a cache line, and a
     // key displaced by one slot, are both covered.
     return s[base] + s[Math.min(base + 2 * STRIDE - 1, s.length - 1)];
@@ -148,8 +177,8 @@ public final class LongIntTable {
     int lo = (int) key;
     int[] s = slots;
     int w = STRIDE;
-    int mask = capacity - 1;
-    for (int i = slot(key, mask); ; i = (i + 1) & mask) {
+    int cap = capacity;
+    for (int i = slot(key, cap); ; i = next(i, cap)) {
       int foundHi = s[i * w];
       int foundLo = s[i * w + 1];
       if (foundHi == hi && foundLo == lo) {
@@ -195,7 +224,7 @@ public final class LongIntTable {
     setKey(slots, base, key);
     slots[base + 2] = value;
     if (++size > threshold) {
-      rehash(capacity * 2);
+      rehash(grown(capacity));
     }
   }
 
@@ -279,17 +308,17 @@ public final class LongIntTable {
   private void deleteSlot(int hole) {
     int[] s = slots;
     int w = STRIDE;
-    int mask = capacity - 1;
+    int cap = capacity;
     int i = hole;
     while (true) {
-      i = (i + 1) & mask;
+      i = next(i, cap);
       long key = keyIn(s, i * w);
       if (key == 0) {
         break;
       }
-      int home = slot(key, mask);
+      int home = slot(key, cap);
       // Move the entry back if its home is not cyclically in (hole, i].
-      if (((i - home) & mask) >= ((i - hole) & mask)) {
+      if (distance(home, i, cap) >= distance(hole, i, cap)) {
         int from = i * w;
         int to = hole * w;
         for (int j = 0; j < w; j++) {
@@ -304,6 +333,12 @@ public final class LongIntTable {
     }
   }
 
+  /** How many slots forward {@code to} is from {@code from}, wrapping at {@code capacity}. */
+  private static int distance(int from, int to, int capacity) {
+    int d = to - from;
+    return d < 0 ? d + capacity : d;
+  }
+
   private void rehash(int newCapacity) {
     if (newCapacity > MAX_CAPACITY) {
       throw new IllegalStateException(
@@ -315,14 +350,13 @@ public final class LongIntTable {
     allocate(newCapacity);
     int[] s = slots;
     int w = STRIDE;
-    int mask = newCapacity - 1;
     for (int base = 0; base < old.length; base += w) {
       int value = old[base + 2];
       if (value != 0) {
         long key = keyIn(old, base);
-        int i = slot(key, mask);
+        int i = slot(key, newCapacity);
         while (s[i * w + 2] != 0) {
-          i = (i + 1) & mask;
+          i = next(i, newCapacity);
         }
         int to = i * w;
         s[to] = old[base];

@@ -86,10 +86,44 @@ class LongIntTableTest {
   }
 
   @Test
-  void capacityIsAPowerOfTwoAtMostEightyPercentFull() {
-    assertThat(LongIntTable.capacityFor(0)).isEqualTo(16);
-    assertThat(LongIntTable.capacityFor(12)).isEqualTo(16);
-    assertThat(LongIntTable.capacityFor(13)).isEqualTo(32);
-    assertThat(LongIntTable.capacityFor(1_250_000)).isEqualTo(1 << 21);
+  void capacityIsAPowerOfTwoLessTheHeaderAtMostEightyPercentFull() {
+    assertThat(LongIntTable.capacityFor(0)).isEqualTo(14);
+    assertThat(LongIntTable.capacityFor(11)).isEqualTo(14);
+    assertThat(LongIntTable.capacityFor(12)).isEqualTo(30);
+    assertThat(LongIntTable.capacityFor(1_250_000)).isEqualTo((1 << 21) - 2);
+  }
+
+  @Test
+  void aLargeTableFillsWholeHeapRegions() {
+    // 2^21 slots less two, header included: 8 bytes short of six 4 MiB regions, not 16 bytes over.
+    LongIntTable table = new LongIntTable(1_250_000);
+    assertThat(table.arrayBytes()).isEqualTo(6L * (4 << 20) - 8);
+    for (int k = 10; k <= 28; k++) {
+      long bytes = 16 + 12L * LongIntTable.capacityFor((int) ((1L << k) * 3 / 5));
+      assertThat(bytes).isLessThanOrEqualTo(12L << k);
+    }
+  }
+
+  @Test
+  void growsAndShrinksAcrossTheWrapOfANonPowerOfTwoTable() {
+    LongIntTable table = new LongIntTable();
+    java.util.Map<Long, Integer> model = new java.util.HashMap<>();
+    java.util.Random random = new java.util.Random(7);
+    for (int round = 0; round < 20_000; round++) {
+      long key = random.nextInt(3_000) - 1_500;
+      if (random.nextInt(3) == 0) {
+        Integer gone = model.remove(key);
+        assertThat(table.remove(key)).isEqualTo(gone == null ? 0 : gone);
+      } else {
+        int value = 1 + random.nextInt(1_000);
+        Integer previous = model.put(key, value);
+        assertThat(table.put(key, value)).isEqualTo(previous == null ? 0 : previous);
+      }
+    }
+    for (long key = -1_500; key < 1_500; key++) {
+      assertThat(table.get(key)).isEqualTo(model.getOrDefault(key, 0));
+    }
+    assertThat(table.size()).isEqualTo(model.size());
+    assertThat((table.capacity() + 2) & (table.capacity() + 1)).isZero();
   }
 }
