@@ -21,14 +21,16 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Evidence that no operation scans the whole index. {@code clearReplica} removes one replica that
  * holds {@value #VICTIM_ENTRIES} entries from indexes of different sizes: its cost must follow what
- * the replica holds, not the index size. {@code snapshot} builds the cluster aggregate of the whole
- * index: its cost must follow replicas and tenants, not entries. Each clear starts with cold CPU
- * caches (a 128 MiB buffer is streamed through after the victim is restored), as in production,
- * where a replica is cleared when its engine restarts, long after its entries were written.
+ * the replica holds, not the index size (it detaches the replica's table; its keys are released
+ * later). {@code releaseCleared} is that later release of the same replica's keys, in the bounded
+ * chunks the sweeper runs: its cost follows the replica's entries too, each one a miss in the
+ * domain's key table. {@code snapshot} builds the cluster aggregate of the whole index: its cost
+ * must follow replicas and tenants, not entries. Each clear and release starts with cold CPU caches
+ * (a buffer larger than the last-level cache is streamed through first), as in production, where a
+ * replica is cleared when its engine restarts, long after its entries were written.
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar IndexScanBenchmark}
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
@@ -42,53 +44,89 @@ public class IndexScanBenchmark {
   private static final int BLOCKS = 16;
   private static final String VICTIM = "victim";
 
-  @Param({"1000000", "10000000"})
-  long entries;
+  /**
+   * MiB streamed through before each clear: more than the last-level cache (this build machine's is
+   * 480 MiB, shared by its virtual machines). {@code -DflushMiB=N} changes it.
+   */
+  private static final int FLUSH_MIB = Integer.getInteger("flushMiB", 1024);
 
-  @Param({"32"})
-  int replicas;
+  /** An index with a victim replica that each invocation restores, caches then flushed. */
+  @State(Scope.Benchmark)
+  public static class Filled {
 
-  private PrefixIndex index;
-  private ChainUpdate[] victimChains;
+    @Param({"1000000", "10000000"})
+    long entries;
 
-  @Setup
-  public void fill() {
-    index = IndexWorkload.newIndex();
-    IndexWorkload.ofKeys(entries - VICTIM_ENTRIES, BLOCKS, replicas - 1, 1).fill(index);
-    IndexWorkload victim = new IndexWorkload(VICTIM_ENTRIES / BLOCKS, BLOCKS, 1, 1, 99);
-    int[] counts = victim.tokenCounts();
-    victimChains = new ChainUpdate[victim.chains()];
-    for (int c = 0; c < victim.chains(); c++) {
-      victimChains[c] =
-          new ChainUpdate(IndexWorkload.DOMAIN, VICTIM, victim.keys(c), counts, Tier.T1, 0);
+    @Param({"32"})
+    int replicas;
+
+    PrefixIndex index;
+    private ChainUpdate[] victimChains;
+    private final long[] cacheFlush = new long[FLUSH_MIB << 17];
+    private long flushed;
+
+    @Setup
+    public void fill() {
+      index = IndexWorkload.newIndex();
+      IndexWorkload.ofKeys(entries - VICTIM_ENTRIES, BLOCKS, replicas - 1, 1).fill(index);
+      IndexWorkload victim = new IndexWorkload(VICTIM_ENTRIES / BLOCKS, BLOCKS, 1, 1, 99);
+      int[] counts = victim.tokenCounts();
+      victimChains = new ChainUpdate[victim.chains()];
+      for (int c = 0; c < victim.chains(); c++) {
+        victimChains[c] =
+            new ChainUpdate(IndexWorkload.DOMAIN, VICTIM, victim.keys(c), counts, Tier.T1, 0);
+      }
+    }
+
+    /** The victim back in the index (what an earlier clear left detached released first). */
+    void restoreVictim() {
+      index.releaseDetached(Integer.MAX_VALUE);
+      for (ChainUpdate chain : victimChains) {
+        index.storeChain(chain);
+      }
+    }
+
+    void flushCaches() {
+      for (int i = 0; i < cacheFlush.length; i += 8) {
+        cacheFlush[i] += i;
+        flushed += cacheFlush[i];
+      }
     }
   }
 
-  /** Larger than the CPU's last-level cache: streaming through it evicts what was there. */
-  private final long[] cacheFlush = new long[Integer.getInteger("flushMiB", 128) << 17];
-
-  private long flushed;
-
-  @Setup(Level.Invocation)
-  public void restoreVictim() {
-    for (ChainUpdate chain : victimChains) {
-      index.storeChain(chain);
+  /** For {@code clearReplica}: the victim restored, caches cold. */
+  @State(Scope.Benchmark)
+  public static class ToClear extends Filled {
+    @Setup(Level.Invocation)
+    public void prepare() {
+      restoreVictim();
+      flushCaches();
     }
-    // A replica is cleared when its engine restarts, long after its entries were written: start
-    // from cold caches, or the small index would be measured from cache and the large from memory.
-    for (int i = 0; i < cacheFlush.length; i += 8) {
-      cacheFlush[i] += i;
-      flushed += cacheFlush[i];
+  }
+
+  /** For {@code releaseCleared}: the victim restored and cleared, caches cold. */
+  @State(Scope.Benchmark)
+  public static class Cleared extends Filled {
+    @Setup(Level.Invocation)
+    public void prepare() {
+      restoreVictim();
+      index.clearReplica(IndexWorkload.DOMAIN, VICTIM);
+      flushCaches();
     }
   }
 
   @Benchmark
-  public int clearReplica() {
-    return index.clearReplica(IndexWorkload.DOMAIN, VICTIM);
+  public int clearReplica(ToClear state) {
+    return state.index.clearReplica(IndexWorkload.DOMAIN, VICTIM);
   }
 
   @Benchmark
-  public IndexSnapshot snapshot() {
-    return index.snapshot();
+  public int releaseCleared(Cleared state) {
+    return state.index.releaseDetached(Integer.MAX_VALUE);
+  }
+
+  @Benchmark
+  public IndexSnapshot snapshot(Filled state) {
+    return state.index.snapshot();
   }
 }

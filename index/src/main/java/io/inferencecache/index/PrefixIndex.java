@@ -65,6 +65,8 @@ public final class PrefixIndex {
   private final AtomicLong distinct = new AtomicLong();
   private final AtomicLong distinctIncludingReserved = new AtomicLong();
   private final AtomicLong hot = new AtomicLong();
+  // Entries of cleared replicas' tables not released yet (see releaseDetached).
+  private final AtomicLong detachedTotal = new AtomicLong();
 
   private final LongAdder rejectedChains = new LongAdder();
   private final LongAdder droppedHolderLimit = new LongAdder();
@@ -289,7 +291,7 @@ public final class PrefixIndex {
       }
       for (long key : keys) {
         if (shard.entries().remove(key) != 0) {
-          releaseKey(store, key, shard);
+          releaseKey(store, key, shard.id());
           removed++;
         }
       }
@@ -340,8 +342,14 @@ public final class PrefixIndex {
     return removed;
   }
 
+  /**
+   * Takes the replica's shard off the domain. A small shard's keys are released at once; a larger
+   * one is detached whole, so that the call costs the same whatever the replica and the index hold,
+   * and its keys are released later in bounded chunks ({@link #releaseDetached}): the domain's lock
+   * is never held for longer than a chunk. Lookups stop seeing the replica at once either way.
+   */
   private int clearShard(DomainStore store, String replica) {
-    int removed = 0;
+    int removed;
     long stamp = store.lock().writeLock();
     try {
       ReplicaShard shard = store.shard(replica);
@@ -349,26 +357,14 @@ public final class PrefixIndex {
         return 0;
       }
       LongIntTable held = shard.entries();
-      LongIntTable keys = store.keys();
-      LongIntTable hints = store.hints();
-      long[] batch = new long[RELEASE_BATCH];
-      int n = 0;
-      for (int i = 0; i < held.capacity(); i++) {
-        if (held.valueAt(i) != 0) {
-          batch[n++] = held.keyAt(i);
-          if (n == RELEASE_BATCH) {
-            removed += releaseBatch(store, keys, hints, shard, batch, n);
-            n = 0;
-          }
-        }
-      }
-      removed += releaseBatch(store, keys, hints, shard, batch, n);
-      if (held.zeroKeyValue() != 0) {
-        releaseKey(store, 0, shard);
-        removed++;
-      }
-      held.clear();
+      removed = held.size();
       store.removeShard(shard);
+      store.detach(shard);
+      if (removed <= releaseInline) {
+        releaseDetachedLocked(store, Integer.MAX_VALUE);
+      } else {
+        detachedTotal.addAndGet(removed);
+      }
     } finally {
       store.lock().unlockWrite(stamp);
     }
@@ -376,16 +372,133 @@ public final class PrefixIndex {
     return removed;
   }
 
-  /** Keys released together by a clear: their table slots are touched first, so misses overlap. */
+  /** Clears of at most this many entries release their keys inline; larger ones detach. */
+  private int releaseInline = RELEASE_INLINE;
+
+  static final int RELEASE_INLINE = 1024;
+
+  /** Detached entries released per hold of a domain's lock. */
+  private static final int RELEASE_CHUNK = 1024;
+
+  /** For tests: clears of more than {@code entries} entries detach (0: every clear does). */
+  void releaseInlineUpTo(int entries) {
+    releaseInline = entries;
+  }
+
+  /**
+   * Releases up to {@code budget} entries of cleared replicas' detached tables, in every domain,
+   * holding each domain's lock for at most {@value #RELEASE_CHUNK} of them at a time. Until its
+   * entries are released, a detached table's keys keep counting one holder each: lookups never see
+   * the replica, but the distinct-key and hot-key counts (and a lookup's search for the key's other
+   * holders) include it. The sweep calls this first; the server's sweeper repeats it until nothing
+   * is left.
+   *
+   * @return entries released
+   */
+  public int releaseDetached(int budget) {
+    int released = 0;
+    if (detachedTotal.get() <= 0) {
+      return 0;
+    }
+    for (DomainStore store : domainList) {
+      while (released < budget && store.detachedEntries() > 0) {
+        int chunk = Math.min(RELEASE_CHUNK, budget - released);
+        long stamp = store.lock().writeLock();
+        int done;
+        try {
+          done = releaseDetachedLocked(store, chunk);
+        } finally {
+          store.lock().unlockWrite(stamp);
+        }
+        detachedTotal.addAndGet(-done);
+        released += done;
+        if (done == 0) {
+          break;
+        }
+      }
+      if (released >= budget) {
+        break;
+      }
+    }
+    return released;
+  }
+
+  /** Entries of cleared replicas still waiting for {@link #releaseDetached}. */
+  public long detachedEntries() {
+    return Math.max(0, detachedTotal.get());
+  }
+
+  /** Releases every detached entry of the tenant's domains (before counting its distinct keys). */
+  private void releaseDetachedOf(String tenant) {
+    for (DomainStore store : domainList) {
+      if (store.domain().tenant().equals(tenant) && store.detachedEntries() > 0) {
+        long stamp = store.lock().writeLock();
+        int done;
+        try {
+          done = releaseDetachedLocked(store, Integer.MAX_VALUE);
+        } finally {
+          store.lock().unlockWrite(stamp);
+        }
+        detachedTotal.addAndGet(-done);
+      }
+    }
+  }
+
+  /**
+   * Releases up to {@code budget} detached entries of {@code store}, oldest table first, the slots
+   * of each batch touched together so that their misses in the key table overlap. Write lock held.
+   */
+  private int releaseDetachedLocked(DomainStore store, int budget) {
+    LongIntTable keys = store.keys();
+    LongIntTable hints = store.hints();
+    long[] batch = new long[RELEASE_BATCH];
+    // Slots are visited too: a table emptied by removals before its clear is mostly holes.
+    long slotBudget = (long) budget * 4;
+    int released = 0;
+    DomainStore.Detached d;
+    while (released < budget && slotBudget > 0 && (d = store.firstDetached()) != null) {
+      LongIntTable held = d.entries();
+      int capacity = held.capacity();
+      int i = d.cursor();
+      int here = 0;
+      while (i < capacity && released + here < budget && slotBudget > 0) {
+        int n = 0;
+        while (i < capacity && n < RELEASE_BATCH && released + here + n < budget) {
+          if (held.valueAt(i) != 0) {
+            batch[n++] = held.keyAt(i);
+          }
+          i++;
+          slotBudget--;
+        }
+        releaseBatch(store, keys, hints, d.shardId(), batch, n);
+        here += n;
+      }
+      boolean done = false;
+      if (i >= capacity) {
+        if (held.zeroKeyValue() == 0) {
+          done = true;
+        } else if (released + here < budget) {
+          // Key 0 lives outside the slots: it ends the table.
+          releaseKey(store, 0, d.shardId());
+          here++;
+          done = true;
+        }
+      }
+      d.advance(i);
+      store.released(here, done);
+      released += here;
+      if (!done) {
+        break;
+      }
+    }
+    return released;
+  }
+
+  /** Keys released together: their table slots are touched first, so misses overlap. */
   private static final int RELEASE_BATCH = 64;
 
-  private int releaseBatch(
-      DomainStore store,
-      LongIntTable keys,
-      LongIntTable hints,
-      ReplicaShard shard,
-      long[] batch,
-      int n) {
+  private void releaseBatch(
+      DomainStore store, LongIntTable keys, LongIntTable hints, int shardId, long[] batch, int n) {
     int touched = 0;
     boolean anyHints = hints.size() > 0;
     for (int j = 0; j < n; j++) {
@@ -393,9 +506,8 @@ public final class PrefixIndex {
     }
     LongIntTable.keep(touched);
     for (int j = 0; j < n; j++) {
-      releaseKey(store, batch[j], shard);
+      releaseKey(store, batch[j], shardId);
     }
-    return n;
   }
 
   /**
@@ -657,10 +769,10 @@ public final class PrefixIndex {
   }
 
   /**
-   * {@code shard} no longer holds {@code key}: drops one holder, clears a holder hint pointing to
-   * the shard, and forgets the key with its last holder. Lock held.
+   * The shard with id {@code shardId} no longer holds {@code key}: drops one holder, clears a
+   * holder hint naming the id, and forgets the key with its last holder. Lock held.
    */
-  private void releaseKey(DomainStore store, long key, ReplicaShard shard) {
+  private void releaseKey(DomainStore store, long key, int shardId) {
     LongIntTable keys = store.keys();
     int found = keys.find(key);
     if (found < 0) {
@@ -671,7 +783,7 @@ public final class PrefixIndex {
     LongIntTable hints = store.hints();
     if (hints.size() > 0) {
       int hint = hints.find(key);
-      if (hint >= 0 && (holders == 1 || hints.valueAtFound(hint) == shard.id() + 1)) {
+      if (hint >= 0 && (holders == 1 || hints.valueAtFound(hint) == shardId + 1)) {
         hints.removeFound(hint);
       }
     }
@@ -718,11 +830,13 @@ public final class PrefixIndex {
    * shard keeps a lower bound of its entries' last-seen times, tightened by every complete pass).
    * Each call holds one domain's lock for at most {@code min(budget, 1024)} slots. The sweep is
    * best effort: when another thread is sweeping, the call returns at once instead of queueing
-   * behind it, so writers of different domains never wait for each other here.
+   * behind it, so writers of different domains never wait for each other here. Before the TTL work,
+   * it releases up to {@code budget} entries of cleared replicas ({@link #releaseDetached}).
    *
-   * @return entries removed
+   * @return entries removed by the TTL
    */
   public int sweep(int budget) {
+    releaseDetached(budget);
     if (!sweepCursorLock.tryLock()) {
       return 0;
     }
@@ -775,7 +889,7 @@ public final class PrefixIndex {
             if (entry == 0) {
               i++;
             } else if ((entry & 0xFFFF_FFFFL) < limit) {
-              releaseKey(store, held.keyAt(i), shard);
+              releaseKey(store, held.keyAt(i), shard.id());
               held.removeAt(i);
               removedHere++;
               // The backward shift may have moved another entry into slot i: look at it again.
@@ -788,7 +902,7 @@ public final class PrefixIndex {
           if (zero != 0 && end >= held.capacity()) {
             // Key 0 lives outside the slots: it ends every pass.
             if ((zero & 0xFFFF_FFFFL) < limit) {
-              releaseKey(store, 0, shard);
+              releaseKey(store, 0, shard.id());
               held.remove(0);
               removedHere++;
             } else {
@@ -918,6 +1032,10 @@ public final class PrefixIndex {
       return;
     }
     TenantState state = tenants.get(tenant);
+    if (state != null && state.distinct.get() > quota && detachedTotal.get() > 0) {
+      // Keys of cleared replicas still count until released: count exactly before evicting.
+      releaseDetachedOf(tenant);
+    }
     while (state != null && state.distinct.get() > quota) {
       if (!evictOneKeyOfTenant(tenant)) {
         return;

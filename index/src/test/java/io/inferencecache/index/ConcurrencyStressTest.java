@@ -109,4 +109,99 @@ class ConcurrencyStressTest {
         index.lookup(LookupRequest.chain(DOMAIN, new long[] {1, 2}, new int[] {16, 16}));
     assertThat(finalDecision.scores()).hasSize(WRITERS);
   }
+
+  @Test
+  void clearsDetachAndReleaseWhileWritersAndReadersRace() throws Exception {
+    IndexPolicy policy =
+        IndexPolicy.DEFAULTS
+            .withMaxEntries(0)
+            .withNamespace("t", NamespacePolicy.DEFAULTS.withFloors(0, 0, 0f));
+    PrefixIndex index = new PrefixIndex(InstantSource.system(), policy);
+    index.releaseInlineUpTo(0); // every clear detaches
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    AtomicBoolean writing = new AtomicBoolean(true);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> writers = new ArrayList<>();
+    List<Thread> others = new ArrayList<>();
+    for (int w = 0; w < WRITERS; w++) {
+      String replica = "r" + w;
+      long writer = w;
+      writers.add(
+          Thread.ofPlatform()
+              .start(() -> {
+                try {
+                  start.await();
+                  for (int round = 0; round < ROUNDS; round++) {
+                    long[] keys = new long[CHAIN];
+                    int[] tokens = new int[CHAIN];
+                    for (int i = 0; i < CHAIN; i++) {
+                      keys[i] = i < CHAIN / 2 ? i + 1 : (((writer << 16) | round) << 20) | (i + 1);
+                      tokens[i] = (i + 1) * 16;
+                    }
+                    index.storeChain(new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, 0));
+                    if (round % 50 == 24) {
+                      index.clearReplica(DOMAIN, replica); // the engine restarted
+                    }
+                    if (round % 10 == 5) {
+                      index.releaseDetached(37); // as a writer's sweep does, racing the thread
+                    }
+                  }
+                } catch (Throwable t) {
+                  failures.add(t);
+                }
+              }));
+    }
+    others.add(
+        Thread.ofPlatform()
+            .start(() -> {
+              try {
+                start.await();
+                while (writing.get()) {
+                  index.releaseDetached(100);
+                }
+              } catch (Throwable t) {
+                failures.add(t);
+              }
+            }));
+    others.add(
+        Thread.ofPlatform()
+            .start(() -> {
+              try {
+                start.await();
+                long[] shared = java.util.stream.LongStream.rangeClosed(1, CHAIN / 2).toArray();
+                int[] counts = new int[CHAIN / 2];
+                java.util.Arrays.fill(counts, 16);
+                while (writing.get()) {
+                  RouteDecision d = index.lookup(LookupRequest.chain(DOMAIN, shared, counts));
+                  for (ReplicaScore s : d.scores()) {
+                    if (d.reason() == ReasonCode.PREFIX_MATCH) {
+                      assertThat(s.matchedTokens()).isBetween(16, 16 * CHAIN / 2);
+                    }
+                  }
+                }
+              } catch (Throwable t) {
+                failures.add(t);
+              }
+            }));
+    start.countDown();
+    for (Thread t : writers) {
+      t.join();
+    }
+    writing.set(false);
+    for (Thread t : others) {
+      t.join();
+    }
+    index.releaseDetached(Integer.MAX_VALUE);
+
+    assertThat(failures).isEmpty();
+    assertThat(index.detachedEntries()).isZero();
+    // Each writer holds what it stored after its last clear (round 274): 16 shared keys and the
+    // 16 private keys of each of rounds 275..299.
+    long privatePerWriter = (long) (ROUNDS - 275) * (CHAIN / 2);
+    assertThat(index.entryCount()).isEqualTo(WRITERS * (CHAIN / 2 + privatePerWriter));
+    assertThat(index.distinctKeyCount()).isEqualTo(CHAIN / 2 + WRITERS * privatePerWriter);
+    RouteDecision finalDecision =
+        index.lookup(LookupRequest.chain(DOMAIN, new long[] {1, 2}, new int[] {16, 16}));
+    assertThat(finalDecision.scores()).hasSize(WRITERS);
+  }
 }

@@ -130,6 +130,73 @@ class MutationsTest {
   }
 
   @Test
+  void aLargeClearDetachesTheReplicaAndItsKeysAreReleasedInChunks() {
+    int blocks = PrefixIndex.RELEASE_INLINE * 3;
+    IndexFixture f = new IndexFixture().holds("r0", blocks, 16).holds("r1", 8, 16);
+    long bytesBefore = f.index.tableBytes();
+
+    assertThat(f.index.clearReplica(DOMAIN, "r0")).isEqualTo(blocks);
+
+    // Gone for lookups and entry counts at once; its keys still count until released.
+    assertThat(f.index.entryCount()).isEqualTo(8);
+    assertThat(f.index.detachedEntries()).isEqualTo(blocks);
+    assertThat(f.index.distinctKeyCount()).isEqualTo(blocks);
+    assertThat(f.index.tableBytes()).isEqualTo(bytesBefore);
+    RouteDecision decision = f.lookupChain(blocks, 16);
+    assertThat(decision.reason()).isEqualTo(ReasonCode.PREFIX_MATCH);
+    assertThat(decision.scores()).extracting(ReplicaScore::replica).containsExactly("r1");
+    assertThat(decision.scores().get(0).matchedTokens()).isEqualTo(8 * 16);
+
+    assertThat(f.index.releaseDetached(1000)).isEqualTo(1000);
+    assertThat(f.index.detachedEntries()).isEqualTo(blocks - 1000);
+    // Less r0's released keys, bar those r1 holds too (its 8 are among r0's).
+    assertThat(f.index.distinctKeyCount()).isBetween(blocks - 1000L, blocks - 1000L + 8);
+
+    f.index.sweep(1 << 20); // the sweep releases the rest before its TTL work
+    assertThat(f.index.detachedEntries()).isZero();
+    assertThat(f.index.distinctKeyCount()).isEqualTo(8); // r1's keys stay
+    assertThat(f.index.tableBytes()).isLessThan(bytesBefore);
+    assertThat(f.index.releaseDetached(1000)).isZero();
+  }
+
+  @Test
+  void aReplicaThatStoresAgainBeforeItsOldKeysAreReleasedKeepsThem() {
+    int blocks = PrefixIndex.RELEASE_INLINE * 2;
+    IndexFixture f = new IndexFixture().holds("r0", blocks, 16);
+    f.index.clearReplica(DOMAIN, "r0");
+    f.holds("r0", blocks, 16); // the engine restarted and served the same prompt again
+
+    f.index.releaseDetached(Integer.MAX_VALUE);
+
+    assertThat(f.index.detachedEntries()).isZero();
+    assertThat(f.index.entryCount()).isEqualTo(blocks);
+    assertThat(f.index.distinctKeyCount()).isEqualTo(blocks);
+    RouteDecision decision = f.lookupChain(blocks, 16);
+    assertThat(decision.scores()).extracting(ReplicaScore::replica).containsExactly("r0");
+    assertThat(decision.scores().get(0).matchedTokens()).isEqualTo(blocks * 16);
+    assertThat(f.index.clearReplica(DOMAIN, "r0")).isEqualTo(blocks);
+    f.index.releaseDetached(Integer.MAX_VALUE);
+    assertThat(f.index.distinctKeyCount()).isZero();
+  }
+
+  @Test
+  void aQuotaCountsExactlyBeforeEvictingWhileAClearedReplicaIsUnreleased() {
+    int blocks = PrefixIndex.RELEASE_INLINE * 2;
+    IndexFixture f = new IndexFixture(IndexPolicy.DEFAULTS.withTenantQuota("team-a", blocks));
+    f.holds("r0", blocks, 16);
+    f.index.clearReplica(DOMAIN, "r0");
+    IndexDomain other = new IndexDomain("team-a", "llama", "vllm", "other-lora");
+
+    // Distinct keys of r1's new chain: counted with r0's unreleased ones they would pass the quota.
+    f.holds(other, "r1", 16, 16);
+
+    assertThat(f.index.counters().evictedQuota()).isZero();
+    assertThat(f.index.detachedEntries()).isZero();
+    assertThat(f.index.distinctKeyCount()).isEqualTo(16);
+    assertThat(f.index.entryCount()).isEqualTo(16);
+  }
+
+  @Test
   void tenantQuotaKeepsTheNewestKeys() {
     IndexPolicy quota = IndexPolicy.DEFAULTS.withTenantQuota("team-a", 10);
     IndexFixture f = new IndexFixture(quota);

@@ -383,7 +383,7 @@ public final class InferenceCacheServer implements AutoCloseable {
     }
     long period = options.sweepInterval().toMillis();
     server.sweeper.scheduleWithFixedDelay(
-        () -> server.index.sweep(options.sweepBudget()), period, period, TimeUnit.MILLISECONDS);
+        () -> server.sweep(options.sweepBudget()), period, period, TimeUnit.MILLISECONDS);
     for (EngineSource source : options.engines()) {
       server.ingest.add(source);
     }
@@ -416,6 +416,19 @@ public final class InferenceCacheServer implements AutoCloseable {
         options.engines().size(),
         options.discovery() == null ? "off" : "on");
     return server;
+  }
+
+  /**
+   * One TTL sweep, then the release of cleared replicas' entries to the end, a budget at a time
+   * (the index's lock is taken per chunk, so lookups and writers get in between).
+   */
+  private void sweep(int budget) {
+    index.sweep(budget);
+    while (index.detachedEntries() > 0 && !Thread.currentThread().isInterrupted()) {
+      if (index.releaseDetached(budget) == 0) {
+        return; // only holes this time: the next run goes on from where this one stopped
+      }
+    }
   }
 
   public PrefixIndex index() {

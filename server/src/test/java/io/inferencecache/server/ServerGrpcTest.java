@@ -263,6 +263,44 @@ class ServerGrpcTest {
   }
 
   @Test
+  void theSweeperReleasesTheKeysOfALargeClearedReplica() throws Exception {
+    try (ServerRig big =
+        new ServerRig(
+            ServerOptions.builder().sweep(java.time.Duration.ofMillis(100), 256).build())) {
+      big.report("team", "llama", "vllm", "pod-b", IntStream.range(5_000, 5_064).toArray());
+      for (int part = 0; part < 3; part++) {
+        int from = 100_000 * (part + 1);
+        big.report(
+            "team", "llama", "vllm", "pod-big", IntStream.range(from, from + 16 * 1024).toArray());
+      }
+      assertThat(big.get("/metrics").body())
+          .contains("inferencecache_index_storage_entries " + (4 + 3 * 1024) + ".0");
+
+      big.blocking.publishEvent(
+          CacheEvent.newBuilder()
+              .setType(CacheEvent.Type.ALL_CLEARED)
+              .setTenantId("team")
+              .setModelId("llama")
+              .setReplicaId("pod-big")
+              .build());
+
+      // Entries drop at once; the distinct keys once the sweeper (100 ms, 256 a chunk) released
+      // the detached 3 072 in one run.
+      assertThat(big.get("/metrics").body()).contains("inferencecache_index_storage_entries 4.0");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      String metrics = big.get("/metrics").body();
+      while (!metrics.contains("inferencecache_index_entries{model=\"llama\"} 4.0")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+        metrics = big.get("/metrics").body();
+      }
+      assertThat(metrics)
+          .contains("inferencecache_index_entries{model=\"llama\"} 4.0")
+          .contains("inferencecache_index_detached_entries 0.0");
+    }
+  }
+
+  @Test
   void healthMetricsAndTheStubsOfLaterIssuesAnswer() throws Exception {
     HealthCheckResponse health =
         HealthGrpc.newBlockingStub(rig.channel).check(HealthCheckRequest.getDefaultInstance());

@@ -1,6 +1,7 @@
 package io.inferencecache.index.internal;
 
 import io.inferencecache.index.IndexDomain;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,6 +26,44 @@ public final class DomainStore {
   // By id: where a key's holder hint points.
   private volatile ReplicaShard[] byId = new ReplicaShard[0];
   private int sweepOwed;
+  // Guarded by the write lock.
+  private final ArrayDeque<Detached> detached = new ArrayDeque<>();
+  private long detachedEntries;
+  // Read without the lock by tableBytes().
+  private volatile long detachedBytes;
+
+  /**
+   * The entries of a cleared shard, no longer visible to lookups, whose keys each still count it as
+   * a holder in {@link #keys()} until they are released, from {@link #cursor} on.
+   */
+  public static final class Detached {
+    private final LongIntTable entries;
+    private final int shardId;
+    private int cursor;
+
+    Detached(LongIntTable entries, int shardId) {
+      this.entries = entries;
+      this.shardId = shardId;
+    }
+
+    public LongIntTable entries() {
+      return entries;
+    }
+
+    /** The {@link ReplicaShard#id()} the shard had: a holder hint may still name it. */
+    public int shardId() {
+      return shardId;
+    }
+
+    /** The first slot not released yet; {@code entries().capacity()} means only key 0 is left. */
+    public int cursor() {
+      return cursor;
+    }
+
+    public void advance(int to) {
+      cursor = to;
+    }
+  }
 
   public DomainStore(IndexDomain domain, boolean reserved) {
     this.domain = domain;
@@ -132,12 +171,43 @@ public final class DomainStore {
     }
   }
 
-  /** Heap held by this domain's tables, in bytes (arrays only). */
+  /**
+   * Takes {@code shard}, already removed with {@link #removeShard}, off the lookups' way whole: its
+   * entries wait here for release. Call with the write lock held.
+   */
+  public void detach(ReplicaShard shard) {
+    detached.addLast(new Detached(shard.entries(), shard.id()));
+    detachedEntries += shard.entries().size();
+    detachedBytes += shard.entries().arrayBytes();
+  }
+
+  /** The oldest detached table with keys left to release, or {@code null}. Write lock held. */
+  public Detached firstDetached() {
+    return detached.peekFirst();
+  }
+
+  /**
+   * {@code released} entries of the first detached table were released; with {@code done}, the
+   * table is finished and dropped. Write lock held.
+   */
+  public void released(int released, boolean done) {
+    detachedEntries -= released;
+    if (done) {
+      detachedBytes -= detached.pollFirst().entries().arrayBytes();
+    }
+  }
+
+  /** Entries of detached tables not released yet. Write lock held, or a racy estimate. */
+  public long detachedEntries() {
+    return detachedEntries;
+  }
+
+  /** Heap held by this domain's tables, in bytes (arrays only), detached ones included. */
   public long tableBytes() {
     long bytes = keys.arrayBytes() + hints.arrayBytes();
     for (ReplicaShard shard : shards) {
       bytes += shard.entries().arrayBytes();
     }
-    return bytes;
+    return bytes + detachedBytes;
   }
 }

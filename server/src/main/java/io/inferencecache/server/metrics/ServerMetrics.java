@@ -218,6 +218,11 @@ public final class ServerMetrics implements AutoCloseable {
     Gauge.builder("inferencecache.index.table.bytes", index, PrefixIndex::tableBytes)
         .description("Bytes held by the index's tables")
         .register(registry);
+    Gauge.builder("inferencecache.index.detached.entries", index, PrefixIndex::detachedEntries)
+        .description(
+            "Entries of cleared replicas whose keys are not released yet (they still count in"
+                + " the distinct-key figures)")
+        .register(registry);
   }
 
   /** Refreshes the per-model key gauge (bounded labels); call it before a scrape. */
