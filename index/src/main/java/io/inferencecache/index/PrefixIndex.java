@@ -402,15 +402,7 @@ public final class PrefixIndex {
     }
     for (DomainStore store : domainList) {
       while (released < budget && store.detachedEntries() > 0) {
-        int chunk = Math.min(RELEASE_CHUNK, budget - released);
-        long stamp = store.lock().writeLock();
-        int done;
-        try {
-          done = releaseDetachedLocked(store, chunk);
-        } finally {
-          store.lock().unlockWrite(stamp);
-        }
-        detachedTotal.addAndGet(-done);
+        int done = releaseUnderLock(store, Math.min(RELEASE_CHUNK, budget - released));
         released += done;
         if (done == 0) {
           break;
@@ -432,16 +424,21 @@ public final class PrefixIndex {
   private void releaseDetachedOf(String tenant) {
     for (DomainStore store : domainList) {
       if (store.domain().tenant().equals(tenant) && store.detachedEntries() > 0) {
-        long stamp = store.lock().writeLock();
-        int done;
-        try {
-          done = releaseDetachedLocked(store, Integer.MAX_VALUE);
-        } finally {
-          store.lock().unlockWrite(stamp);
-        }
-        detachedTotal.addAndGet(-done);
+        releaseUnderLock(store, Integer.MAX_VALUE);
       }
     }
+  }
+
+  private int releaseUnderLock(DomainStore store, int budget) {
+    long stamp = store.lock().writeLock();
+    int done;
+    try {
+      done = releaseDetachedLocked(store, budget);
+    } finally {
+      store.lock().unlockWrite(stamp);
+    }
+    detachedTotal.addAndGet(-done);
+    return done;
   }
 
   /**

@@ -7,6 +7,7 @@ import io.inferencecache.core.Tier;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -127,60 +128,51 @@ class ConcurrencyStressTest {
       String replica = "r" + w;
       long writer = w;
       writers.add(
-          Thread.ofPlatform()
-              .start(() -> {
-                try {
-                  start.await();
-                  for (int round = 0; round < ROUNDS; round++) {
-                    long[] keys = new long[CHAIN];
-                    int[] tokens = new int[CHAIN];
-                    for (int i = 0; i < CHAIN; i++) {
-                      keys[i] = i < CHAIN / 2 ? i + 1 : (((writer << 16) | round) << 20) | (i + 1);
-                      tokens[i] = (i + 1) * 16;
-                    }
-                    index.storeChain(new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, 0));
-                    if (round % 50 == 24) {
-                      index.clearReplica(DOMAIN, replica); // the engine restarted
-                    }
-                    if (round % 10 == 5) {
-                      index.releaseDetached(37); // as a writer's sweep does, racing the thread
-                    }
+          racer(
+              start,
+              failures,
+              () -> {
+                for (int round = 0; round < ROUNDS; round++) {
+                  long[] keys = new long[CHAIN];
+                  int[] tokens = new int[CHAIN];
+                  for (int i = 0; i < CHAIN; i++) {
+                    keys[i] = i < CHAIN / 2 ? i + 1 : (((writer << 16) | round) << 20) | (i + 1);
+                    tokens[i] = (i + 1) * 16;
                   }
-                } catch (Throwable t) {
-                  failures.add(t);
+                  index.storeChain(new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, 0));
+                  if (round % 50 == 24) {
+                    index.clearReplica(DOMAIN, replica); // the engine restarted
+                  }
+                  if (round % 10 == 5) {
+                    index.releaseDetached(37); // as a writer's sweep does, racing the thread
+                  }
                 }
               }));
     }
     others.add(
-        Thread.ofPlatform()
-            .start(() -> {
-              try {
-                start.await();
-                while (writing.get()) {
-                  index.releaseDetached(100);
-                }
-              } catch (Throwable t) {
-                failures.add(t);
+        racer(
+            start,
+            failures,
+            () -> {
+              while (writing.get()) {
+                index.releaseDetached(100);
               }
             }));
     others.add(
-        Thread.ofPlatform()
-            .start(() -> {
-              try {
-                start.await();
-                long[] shared = java.util.stream.LongStream.rangeClosed(1, CHAIN / 2).toArray();
-                int[] counts = new int[CHAIN / 2];
-                java.util.Arrays.fill(counts, 16);
-                while (writing.get()) {
-                  RouteDecision d = index.lookup(LookupRequest.chain(DOMAIN, shared, counts));
-                  for (ReplicaScore s : d.scores()) {
-                    if (d.reason() == ReasonCode.PREFIX_MATCH) {
-                      assertThat(s.matchedTokens()).isBetween(16, 16 * CHAIN / 2);
-                    }
+        racer(
+            start,
+            failures,
+            () -> {
+              long[] shared = java.util.stream.LongStream.rangeClosed(1, CHAIN / 2).toArray();
+              int[] counts = new int[CHAIN / 2];
+              java.util.Arrays.fill(counts, 16);
+              while (writing.get()) {
+                RouteDecision d = index.lookup(LookupRequest.chain(DOMAIN, shared, counts));
+                for (ReplicaScore s : d.scores()) {
+                  if (d.reason() == ReasonCode.PREFIX_MATCH) {
+                    assertThat(s.matchedTokens()).isBetween(16, 16 * CHAIN / 2);
                   }
                 }
-              } catch (Throwable t) {
-                failures.add(t);
               }
             }));
     start.countDown();
@@ -203,5 +195,22 @@ class ConcurrencyStressTest {
     RouteDecision finalDecision =
         index.lookup(LookupRequest.chain(DOMAIN, new long[] {1, 2}, new int[] {16, 16}));
     assertThat(finalDecision.scores()).hasSize(WRITERS);
+  }
+
+  interface Body {
+    void run() throws Exception;
+  }
+
+  /** A thread that waits for {@code start}, runs {@code body}, and records what it throws. */
+  private static Thread racer(CountDownLatch start, Queue<Throwable> failures, Body body) {
+    return Thread.ofPlatform()
+        .start(() -> {
+          try {
+            start.await();
+            body.run();
+          } catch (Throwable t) {
+            failures.add(t);
+          }
+        });
   }
 }
