@@ -62,8 +62,6 @@ public class IndexScanBenchmark {
 
     PrefixIndex index;
     private ChainUpdate[] victimChains;
-    private final long[] cacheFlush = new long[FLUSH_MIB << 17];
-    private long flushed;
 
     @Setup
     public void fill() {
@@ -85,6 +83,12 @@ public class IndexScanBenchmark {
         index.storeChain(chain);
       }
     }
+  }
+
+  /** A filled index and a buffer to stream through, larger than the last-level cache. */
+  public abstract static class Flushed extends Filled {
+    private final long[] cacheFlush = new long[FLUSH_MIB << 17];
+    private long flushed;
 
     void flushCaches() {
       for (int i = 0; i < cacheFlush.length; i += 8) {
@@ -96,7 +100,7 @@ public class IndexScanBenchmark {
 
   /** For {@code clearReplica}: the victim restored, caches cold. */
   @State(Scope.Benchmark)
-  public static class ToClear extends Filled {
+  public static class ToClear extends Flushed {
     @Setup(Level.Invocation)
     public void prepare() {
       restoreVictim();
@@ -106,7 +110,7 @@ public class IndexScanBenchmark {
 
   /** For {@code releaseCleared}: the victim restored and cleared, caches cold. */
   @State(Scope.Benchmark)
-  public static class Cleared extends Filled {
+  public static class Cleared extends Flushed {
     @Setup(Level.Invocation)
     public void prepare() {
       restoreVictim();

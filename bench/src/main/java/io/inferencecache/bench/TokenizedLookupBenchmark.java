@@ -9,7 +9,6 @@ import io.inferencecache.index.PrefixIndex;
 import io.inferencecache.index.RouteDecision;
 import io.inferencecache.server.tokenize.ModelTokenizer;
 import io.inferencecache.server.tokenize.TokenizeLimits;
-import io.inferencecache.server.tokenize.Tokenizers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -61,7 +60,6 @@ public class TokenizedLookupBenchmark {
 
   @Setup
   public void setUp() throws IOException {
-    Tokenizers.prepareNatives();
     Path dir =
         Path.of(
             System.getProperty("inferencecache.bench.tokenizer", "bench/target/fixtures/qwen3"));

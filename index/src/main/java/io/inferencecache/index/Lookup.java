@@ -567,21 +567,14 @@ final class Lookup {
     if (scope == null) {
       return RouteDecision.of(ReasonCode.NO_HINT, List.of(), true);
     }
-    long seed = affinitySeed(r);
-    String best = null;
-    long bestWeight = 0;
+    List<String> live = new ArrayList<>(scope.replicas.size());
     for (Map.Entry<String, ScopeReplica> e : scope.replicas.entrySet()) {
       ScopeReplica replica = e.getValue();
-      if (replica.entries.get() <= 0 || now - replica.newestSeconds >= ttlSeconds) {
-        continue;
-      }
-      long weight = rendezvousWeight(seed, e.getKey());
-      int order = best == null ? 1 : Long.compareUnsigned(weight, bestWeight);
-      if (order > 0 || (order == 0 && e.getKey().compareTo(best) < 0)) {
-        best = e.getKey();
-        bestWeight = weight;
+      if (replica.entries.get() > 0 && now - replica.newestSeconds < ttlSeconds) {
+        live.add(e.getKey());
       }
     }
+    String best = PrefixIndex.rendezvous(affinitySeed(r), live);
     if (best == null) {
       return RouteDecision.of(ReasonCode.NO_HINT, List.of(), true);
     }

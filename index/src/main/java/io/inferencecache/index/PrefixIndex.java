@@ -65,8 +65,6 @@ public final class PrefixIndex {
   private final AtomicLong distinct = new AtomicLong();
   private final AtomicLong distinctIncludingReserved = new AtomicLong();
   private final AtomicLong hot = new AtomicLong();
-  // Entries of cleared replicas' tables not released yet (see releaseDetached).
-  private final AtomicLong detachedTotal = new AtomicLong();
 
   private final LongAdder rejectedChains = new LongAdder();
   private final LongAdder droppedHolderLimit = new LongAdder();
@@ -359,11 +357,11 @@ public final class PrefixIndex {
       LongIntTable held = shard.entries();
       removed = held.size();
       store.removeShard(shard);
+      // Inline only with nothing queued before it: the release starts from the oldest table.
+      boolean alone = store.firstDetached() == null;
       store.detach(shard);
-      if (removed <= releaseInline) {
+      if (alone && removed <= releaseInline) {
         releaseDetachedLocked(store, Integer.MAX_VALUE);
-      } else {
-        detachedTotal.addAndGet(removed);
       }
     } finally {
       store.lock().unlockWrite(stamp);
@@ -397,9 +395,6 @@ public final class PrefixIndex {
    */
   public int releaseDetached(int budget) {
     int released = 0;
-    if (detachedTotal.get() <= 0) {
-      return 0;
-    }
     for (DomainStore store : domainList) {
       while (released < budget && store.detachedEntries() > 0) {
         int done = releaseUnderLock(store, Math.min(RELEASE_CHUNK, budget - released));
@@ -417,14 +412,24 @@ public final class PrefixIndex {
 
   /** Entries of cleared replicas still waiting for {@link #releaseDetached}. */
   public long detachedEntries() {
-    return Math.max(0, detachedTotal.get());
+    long waiting = 0;
+    for (DomainStore store : domainList) {
+      waiting += store.detachedEntries();
+    }
+    return waiting;
   }
 
-  /** Releases every detached entry of the tenant's domains (before counting its distinct keys). */
-  private void releaseDetachedOf(String tenant) {
+  /**
+   * Releases detached entries of the tenant's domains, a chunk at a time, until its distinct keys
+   * are within {@code quota} or nothing of it is left detached: keys of cleared replicas must not
+   * count when the quota decides to evict.
+   */
+  private void releaseDetachedOf(String tenant, TenantState state, long quota) {
     for (DomainStore store : domainList) {
-      if (store.domain().tenant().equals(tenant) && store.detachedEntries() > 0) {
-        releaseUnderLock(store, Integer.MAX_VALUE);
+      if (store.domain().tenant().equals(tenant)) {
+        while (state.distinct.get() > quota && releaseUnderLock(store, RELEASE_CHUNK) > 0) {
+          // released a chunk; look again
+        }
       }
     }
   }
@@ -437,7 +442,6 @@ public final class PrefixIndex {
     } finally {
       store.lock().unlockWrite(stamp);
     }
-    detachedTotal.addAndGet(-done);
     return done;
   }
 
@@ -833,13 +837,13 @@ public final class PrefixIndex {
    * @return entries removed by the TTL
    */
   public int sweep(int budget) {
-    releaseDetached(budget);
     if (!sweepCursorLock.tryLock()) {
       return 0;
     }
     int removed = 0;
     int now = nowSeconds();
     try {
+      releaseDetached(budget);
       int remaining = budget;
       int domainsSeen = 0;
       while (remaining > 0 && !domainList.isEmpty() && domainsSeen <= domainList.size()) {
@@ -869,6 +873,11 @@ public final class PrefixIndex {
         int removedHere = 0;
         long stamp = store.lock().writeLock();
         try {
+          if (store.shardById(shard.id()) != shard) {
+            // Cleared (its table detached) or emptied since the shards were read: not ours.
+            sweepCurrent = null;
+            continue;
+          }
           LongIntTable held = shard.entries();
           if (sweepCurrent != shard || sweepCapacity != held.capacity()) {
             // A new pass over this shard (or the shard changed under the cursor: start over).
@@ -1029,9 +1038,8 @@ public final class PrefixIndex {
       return;
     }
     TenantState state = tenants.get(tenant);
-    if (state != null && state.distinct.get() > quota && detachedTotal.get() > 0) {
-      // Keys of cleared replicas still count until released: count exactly before evicting.
-      releaseDetachedOf(tenant);
+    if (state != null && state.distinct.get() > quota) {
+      releaseDetachedOf(tenant, state, quota);
     }
     while (state != null && state.distinct.get() > quota) {
       if (!evictOneKeyOfTenant(tenant)) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferencecache.core.ReasonCode;
 import io.inferencecache.core.Tier;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,55 +42,30 @@ class ConcurrencyStressTest {
     for (int w = 0; w < WRITERS; w++) {
       String replica = "r" + w;
       threads.add(
-          Thread.ofPlatform()
-              .start(() -> {
-                try {
-                  start.await();
-                  for (int round = 0; round < ROUNDS; round++) {
-                    // Each round stores a chain sharing its first half with the other writers,
-                    // then removes its private half again on even rounds.
-                    long[] keys = new long[CHAIN];
-                    int[] tokens = new int[CHAIN];
-                    for (int i = 0; i < CHAIN; i++) {
-                      keys[i] = i < CHAIN / 2 ? i + 1 : ((long) round << 20) | (i + 1);
-                      tokens[i] = (i + 1) * 16;
-                    }
-                    index.storeChain(new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, 0));
-                    if (round % 2 == 0) {
-                      index.removeKeys(
-                          DOMAIN, replica, java.util.Arrays.copyOfRange(keys, CHAIN / 2, CHAIN));
-                    }
+          racer(
+              start,
+              failures,
+              () -> {
+                for (int round = 0; round < ROUNDS; round++) {
+                  // Each round stores a chain sharing its first half with the other writers,
+                  // then removes its private half again on even rounds.
+                  long[] keys = new long[CHAIN];
+                  int[] tokens = new int[CHAIN];
+                  for (int i = 0; i < CHAIN; i++) {
+                    keys[i] = i < CHAIN / 2 ? i + 1 : ((long) round << 20) | (i + 1);
+                    tokens[i] = (i + 1) * 16;
                   }
-                } catch (Throwable t) {
-                  failures.add(t);
+                  index.storeChain(new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, 0));
+                  if (round % 2 == 0) {
+                    index.removeKeys(
+                        DOMAIN, replica, java.util.Arrays.copyOfRange(keys, CHAIN / 2, CHAIN));
+                  }
                 }
               }));
     }
     for (int r = 0; r < 2; r++) {
       threads.add(
-          Thread.ofPlatform()
-              .start(() -> {
-                try {
-                  start.await();
-                  long[] shared = new long[CHAIN / 2];
-                  int[] counts = new int[CHAIN / 2];
-                  for (int i = 0; i < shared.length; i++) {
-                    shared[i] = i + 1;
-                    counts[i] = 16;
-                  }
-                  while (writing.get()) {
-                    RouteDecision d = index.lookup(LookupRequest.chain(DOMAIN, shared, counts));
-                    for (ReplicaScore s : d.scores()) {
-                      if (d.reason() == ReasonCode.PREFIX_MATCH) {
-                        assertThat(s.matchedTokens()).isBetween(16, 16 * CHAIN / 2);
-                      }
-                    }
-                    lookups.incrementAndGet();
-                  }
-                } catch (Throwable t) {
-                  failures.add(t);
-                }
-              }));
+          racer(start, failures, () -> readShared(index, writing, lookups::incrementAndGet)));
     }
     start.countDown();
     for (int i = 0; i < WRITERS; i++) {
@@ -158,23 +134,7 @@ class ConcurrencyStressTest {
                 index.releaseDetached(100);
               }
             }));
-    others.add(
-        racer(
-            start,
-            failures,
-            () -> {
-              long[] shared = java.util.stream.LongStream.rangeClosed(1, CHAIN / 2).toArray();
-              int[] counts = new int[CHAIN / 2];
-              java.util.Arrays.fill(counts, 16);
-              while (writing.get()) {
-                RouteDecision d = index.lookup(LookupRequest.chain(DOMAIN, shared, counts));
-                for (ReplicaScore s : d.scores()) {
-                  if (d.reason() == ReasonCode.PREFIX_MATCH) {
-                    assertThat(s.matchedTokens()).isBetween(16, 16 * CHAIN / 2);
-                  }
-                }
-              }
-            }));
+    others.add(racer(start, failures, () -> readShared(index, writing, () -> {})));
     start.countDown();
     for (Thread t : writers) {
       t.join();
@@ -195,6 +155,93 @@ class ConcurrencyStressTest {
     RouteDecision finalDecision =
         index.lookup(LookupRequest.chain(DOMAIN, new long[] {1, 2}, new int[] {16, 16}));
     assertThat(finalDecision.scores()).hasSize(WRITERS);
+  }
+
+  @Test
+  void theTtlSweepRacesClearsWithoutCountingAnEntryTwice() throws Exception {
+    TestClock clock = new TestClock();
+    IndexPolicy policy =
+        IndexPolicy.DEFAULTS
+            .withMaxEntries(0)
+            .withNamespace(
+                "t", NamespacePolicy.DEFAULTS.withFloors(0, 0, 0f).withTtl(Duration.ofSeconds(5)));
+    PrefixIndex index = new PrefixIndex(clock, policy);
+    index.releaseInlineUpTo(0);
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    AtomicBoolean writing = new AtomicBoolean(true);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> writers = new ArrayList<>();
+    for (int w = 0; w < WRITERS; w++) {
+      String replica = "r" + w;
+      long writer = w;
+      writers.add(
+          racer(
+              start,
+              failures,
+              () -> {
+                for (int round = 0; round < ROUNDS; round++) {
+                  long[] keys = new long[CHAIN];
+                  int[] tokens = new int[CHAIN];
+                  for (int i = 0; i < CHAIN; i++) {
+                    keys[i] = i < CHAIN / 2 ? i + 1 : (((writer << 16) | round) << 20) | (i + 1);
+                    tokens[i] = (i + 1) * 16;
+                  }
+                  index.storeChain(
+                      new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, clock.micros()));
+                  if (round % 20 == 7) {
+                    index.clearReplica(DOMAIN, replica);
+                  }
+                }
+              }));
+    }
+    // Time moves and the sweep expires entries while writers store and clear.
+    Thread sweeper =
+        racer(
+            start,
+            failures,
+            () -> {
+              while (writing.get()) {
+                clock.advance(Duration.ofSeconds(1));
+                index.sweep(256);
+              }
+            });
+    start.countDown();
+    for (Thread t : writers) {
+      t.join();
+    }
+    writing.set(false);
+    sweeper.join();
+    clock.advance(Duration.ofHours(1));
+    // Until everything expired and every detached table is released; bounded, so that counts
+    // that never settle fail instead of hanging.
+    for (int pass = 0; pass < 100 && (index.sweep(1 << 20) > 0 || index.detachedEntries() > 0); ) {
+      pass++;
+    }
+
+    assertThat(failures).isEmpty();
+    assertThat(index.detachedEntries()).isZero();
+    assertThat(index.entryCount()).isZero();
+    assertThat(index.distinctKeyCount()).isZero();
+    assertThat(index.snapshot().entries()).isZero();
+  }
+
+  /**
+   * Looks up the writers' shared half-chain until {@code writing} ends: a match is never longer
+   * than what was stored, nor empty.
+   */
+  private static void readShared(PrefixIndex index, AtomicBoolean writing, Runnable each) {
+    long[] shared = java.util.stream.LongStream.rangeClosed(1, CHAIN / 2).toArray();
+    int[] counts = new int[CHAIN / 2];
+    java.util.Arrays.fill(counts, 16);
+    while (writing.get()) {
+      RouteDecision d = index.lookup(LookupRequest.chain(DOMAIN, shared, counts));
+      for (ReplicaScore s : d.scores()) {
+        if (d.reason() == ReasonCode.PREFIX_MATCH) {
+          assertThat(s.matchedTokens()).isBetween(16, 16 * CHAIN / 2);
+        }
+      }
+      each.run();
+    }
   }
 
   interface Body {

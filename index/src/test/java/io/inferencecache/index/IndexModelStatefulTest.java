@@ -24,10 +24,12 @@ import net.jqwik.api.state.Transformer;
 /**
  * Random sequences of every mutation and of lookups, run against the index and against a reference
  * model written for clarity (nested plain maps, every rule spelled out), which must agree on every
- * lookup's matches and on the entry and key counts after every step. Run twice: with the index's
- * default (a small replica's clear releases its keys at once), and with every clear detaching the
- * replica's table, released later in random small steps: then the distinct-key count may exceed the
- * model's by at most the detached entries, and must equal it once they are released.
+ * lookup's matches and on the entry and key counts after every step. Run three times: with the
+ * index's default (a small replica's clear releases its keys at once), with every clear detaching
+ * the replica's table, released later in random small steps, and with clears of up to 3 entries
+ * inline, others detached (so small clears come behind waiting tables). While tables wait, the
+ * distinct-key count may exceed the model's by at most the detached entries, and must equal it once
+ * they are released.
  */
 class IndexModelStatefulTest {
 
@@ -48,12 +50,11 @@ class IndexModelStatefulTest {
     final PrefixIndex index;
     final Map<IndexDomain, Map<String, Map<Long, Entry>>> model = new HashMap<>();
 
-    World(boolean detachEveryClear) {
+    /** {@code inlineUpTo}: clears of at most this many entries release at once, others detach. */
+    World(int inlineUpTo) {
       NamespacePolicy ns = NamespacePolicy.DEFAULTS.withFloors(0, 0, 0f).withTtl(TTL);
       index = new PrefixIndex(clock, IndexPolicy.DEFAULTS.withNamespace("t", ns));
-      if (detachEveryClear) {
-        index.releaseInlineUpTo(0);
-      }
+      index.releaseInlineUpTo(inlineUpTo);
     }
 
     void release(int budget) {
@@ -216,15 +217,20 @@ class IndexModelStatefulTest {
 
   @Provide
   Arbitrary<ActionChain<World>> worlds() {
-    return worlds(false);
+    return worlds(PrefixIndex.RELEASE_INLINE);
   }
 
   @Provide
   Arbitrary<ActionChain<World>> detachingWorlds() {
-    return worlds(true);
+    return worlds(0);
   }
 
-  private Arbitrary<ActionChain<World>> worlds(boolean detachEveryClear) {
+  @Provide
+  Arbitrary<ActionChain<World>> mixedWorlds() {
+    return worlds(3);
+  }
+
+  private Arbitrary<ActionChain<World>> worlds(int inlineUpTo) {
     Arbitrary<Transformer<World>> store =
         Combinators.combine(
                 domains(),
@@ -270,7 +276,7 @@ class IndexModelStatefulTest {
         Combinators.combine(domains(), chains())
             .as((d, keys) ->
                 Transformer.mutate("lookup " + List.of(box(keys)), w -> w.lookup(d, keys)));
-    return ActionChain.<World>startWith(() -> new World(detachEveryClear))
+    return ActionChain.<World>startWith(() -> new World(inlineUpTo))
         .withAction(6, action(store))
         .withAction(2, action(remove))
         .withAction(1, action(removeAcross))
@@ -279,7 +285,7 @@ class IndexModelStatefulTest {
         .withAction(1, action(demote))
         .withAction(2, action(advance))
         .withAction(1, action(sweep))
-        .withAction(detachEveryClear ? 2 : 1, action(release))
+        .withAction(inlineUpTo < PrefixIndex.RELEASE_INLINE ? 2 : 1, action(release))
         .withAction(6, action(lookup))
         .withMaxTransformations(80);
   }
@@ -294,6 +300,12 @@ class IndexModelStatefulTest {
 
   @Property(tries = 300)
   void theIndexAgreesWithTheReferenceModel(@ForAll("worlds") ActionChain<World> chain) {
+    chain.withInvariant("counts agree", World::checkCounts).run();
+  }
+
+  @Property(tries = 300)
+  void withSmallClearsInlineBehindDetachedOnesTheIndexStillAgrees(
+      @ForAll("mixedWorlds") ActionChain<World> chain) {
     chain.withInvariant("counts agree", World::checkCounts).run();
   }
 

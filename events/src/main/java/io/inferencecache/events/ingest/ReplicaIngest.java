@@ -344,8 +344,8 @@ public final class ReplicaIngest {
       int slot = refreshChain[i];
       int flags = m.flags(slot);
       m.storedAt(slot, now);
-      if ((flags & BlockKeyMap.UNKEYED) == 0) {
-        emitKeysOf(m, slot, RunKind.STORE, tierOf(flags), micros);
+      if ((flags & BlockKeyMap.UNKEYED) == 0
+          && emitKeysOf(m, slot, RunKind.STORE, tierOf(flags), micros) > 0) {
         counters.increment(IngestCounter.BLOCKS_REFRESHED);
       }
     }
@@ -394,6 +394,7 @@ public final class ReplicaIngest {
         continue;
       }
       emitKeysOf(m, slot, RunKind.STORE, tierOf(flags), micros);
+      m.storedAt(slot, seconds(micros)); // stored now: no refresh due for the next interval
       counters.increment(IngestCounter.BLOCKS_STORED);
     }
   }
@@ -442,20 +443,25 @@ public final class ReplicaIngest {
   // ---------------------------------------------------------------- emission
 
   /** Emits the keys an engine block owns: all of them, or the one it closes, or none. */
-  private void emitKeysOf(BlockKeyMap m, int slot, RunKind kind, @Nullable Tier tier, long micros) {
+  /**
+   * Emits the index keys {@code slot}'s block carries; returns how many (0 when it closes none).
+   */
+  private int emitKeysOf(BlockKeyMap m, int slot, RunKind kind, @Nullable Tier tier, long micros) {
     int cumulative = m.cumulativeTokens(slot);
     int indexBlock = options.indexBlockSize();
     int adapter = m.adapter(slot);
     if (m.tokensPerBlock() > 0) {
-      if (cumulative % indexBlock == 0) {
-        emit(kind, adapter, tier, micros, m.key(slot, 0), cumulative);
+      if (cumulative % indexBlock != 0) {
+        return 0;
       }
-      return;
+      emit(kind, adapter, tier, micros, m.key(slot, 0), cumulative);
+      return 1;
     }
     int keys = m.keysPerBlock();
     for (int j = 0; j < keys; j++) {
       emit(kind, adapter, tier, micros, m.key(slot, j), cumulative - (keys - 1 - j) * indexBlock);
     }
+    return keys;
   }
 
   private void emit(

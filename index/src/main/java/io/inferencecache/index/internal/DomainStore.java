@@ -28,7 +28,8 @@ public final class DomainStore {
   private int sweepOwed;
   // Guarded by the write lock.
   private final ArrayDeque<Detached> detached = new ArrayDeque<>();
-  private long detachedEntries;
+  // Written under the write lock, read without it by PrefixIndex.detachedEntries().
+  private volatile long detachedEntries;
   // Read without the lock by tableBytes().
   private volatile long detachedBytes;
 
@@ -134,7 +135,7 @@ public final class DomainStore {
     if (shard == null) {
       ReplicaShard[] ids = byId;
       int id = 0;
-      while (id < ids.length && ids[id] != null) {
+      while (id < ids.length && (ids[id] != null || detachedId(id))) {
         id++;
       }
       shard = new ReplicaShard(replica, id);
@@ -169,6 +170,19 @@ public final class DomainStore {
         return;
       }
     }
+  }
+
+  /**
+   * Whether a detached table had this shard id: it stays taken until the table is released, so that
+   * the release's hint clean-up cannot mistake a new shard's hints for its own.
+   */
+  private boolean detachedId(int id) {
+    for (Detached d : detached) {
+      if (d.shardId == id) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -292,13 +292,6 @@ public final class LongIntTable {
     return zeroValue;
   }
 
-  /** Removes every entry and returns to the minimum capacity. */
-  public void clear() {
-    allocate(MIN_CAPACITY);
-    size = 0;
-    zeroValue = 0;
-  }
-
   /** Heap bytes held by the array (the retained size of the table, less its object header). */
   public long arrayBytes() {
     return 16 + (long) capacity * STRIDE * Integer.BYTES;
