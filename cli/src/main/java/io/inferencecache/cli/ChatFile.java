@@ -34,7 +34,7 @@ record ChatFile(
     }
   }
 
-  static ChatFile read(String file) throws IOException {
+  static ChatFile read(String file) {
     JsonNode root;
     try (InputStream in = file.equals("-") ? System.in : Files.newInputStream(Path.of(file))) {
       root = JSON.readTree(in);
@@ -42,6 +42,8 @@ record ChatFile(
       throw new ChatFileException("--chat: no such file: " + file);
     } catch (JsonProcessingException e) {
       throw new ChatFileException("--chat " + file + " is not JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ChatFileException("--chat: cannot read " + file + ": " + e.getMessage());
     }
     JsonNode messages = root;
     Map<String, Object> variables = new LinkedHashMap<>();

@@ -137,7 +137,7 @@ final class DoctorCommand implements Callable<Integer> {
             host,
             grpcPort,
             controlPort,
-            Files.exists(tokenFile) ? tokenFile : null,
+            tokenFile, // a missing file means none: the doctor says so (SN003)
             timeout,
             configOnly,
             (h, p) -> tls.channel(spec, h, p));

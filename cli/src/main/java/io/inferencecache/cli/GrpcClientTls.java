@@ -72,12 +72,13 @@ final class GrpcClientTls {
   }
 
   private ChannelCredentials credentials(CommandSpec spec) {
-    if (!enabled()) {
-      return InsecureChannelCredentials.create();
-    }
+    // Checked first: a key without its certificate must not fall back to plaintext unnoticed.
     if ((certFile == null) != (keyFile == null)) {
       throw new ParameterException(
           spec.commandLine(), "--tls-cert-file and --tls-key-file go together: give both");
+    }
+    if (!enabled()) {
+      return InsecureChannelCredentials.create();
     }
     TlsChannelCredentials.Builder credentials = TlsChannelCredentials.newBuilder();
     try {

@@ -229,7 +229,7 @@ public final class SubscriberCommand implements Callable<Integer> {
                 .withConcurrencyCeiling(maxConcurrencyCeiling);
       }
       SubscriberOptions.Tls tlsOptions =
-          tls || tlsCa != null || tlsCert != null
+          tls || tlsCa != null || tlsCert != null || tlsKey != null
               ? new SubscriberOptions.Tls(tlsCa, tlsCert, tlsKey, tlsServerName)
               : null;
       Forwarder.Options defaults = Forwarder.Options.DEFAULTS;

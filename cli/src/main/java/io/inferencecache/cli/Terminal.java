@@ -9,11 +9,6 @@ final class Terminal {
   private Terminal() {}
 
   /**
-   * Whether standard input is an interactive terminal, so that waiting on it would look like a
-   * hang. On Java 22+ {@code System.console()} exists even when input is redirected, and {@code
-   * Console.isTerminal()} tells; on 21 a console exists only for a terminal.
-   */
-  /**
    * Whether the process talks to a terminal (the console exists and, on Java 22+, is one): live
    * progress lines and screen redraws are for people, not for pipes and logs.
    */
@@ -21,6 +16,11 @@ final class Terminal {
     return stdinIsTerminal();
   }
 
+  /**
+   * Whether standard input is an interactive terminal, so that waiting on it would look like a
+   * hang. On Java 22+ {@code System.console()} exists even when input is redirected, and {@code
+   * Console.isTerminal()} tells; on 21 a console exists only for a terminal.
+   */
   static boolean stdinIsTerminal() {
     Console console = System.console();
     if (console == null) {

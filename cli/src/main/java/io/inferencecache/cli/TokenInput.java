@@ -3,7 +3,6 @@ package io.inferencecache.cli;
 import io.inferencecache.server.tokenize.ChatTemplate;
 import io.inferencecache.server.tokenize.ModelTokenizer;
 import io.inferencecache.server.tokenize.TokenizeLimits;
-import io.inferencecache.server.tokenize.Tokenizers;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -114,21 +113,24 @@ final class TokenInput {
     if ((text == null) == (chat == null)) {
       throw usage(spec, "--tokenizer needs exactly one of --text or --chat");
     }
-    Tokenizers.prepareNatives();
+    // The chat first: a bad file fails before the tokenizer is loaded.
+    ChatFile parsed;
+    try {
+      parsed = chat == null ? null : ChatFile.read(chat);
+    } catch (ChatFile.ChatFileException e) {
+      throw usage(spec, e.getMessage());
+    }
     try (ModelTokenizer model =
         ModelTokenizer.load(tokenizer.toString(), tokenizer, TokenizeLimits.DEFAULTS)) {
       if (text != null) {
         return model.encodeText(text);
       }
-      ChatFile parsed = ChatFile.read(chat);
       rendered =
           model.renderChat(parsed.messages(), parsed.addGenerationPrompt(), parsed.variables());
       return model.encodeRendered(rendered);
     } catch (IOException e) {
       throw usage(spec, "--tokenizer: " + e.getMessage());
-    } catch (ChatFile.ChatFileException
-        | ChatTemplate.TemplateException
-        | IllegalArgumentException e) {
+    } catch (ChatTemplate.TemplateException | IllegalArgumentException e) {
       throw usage(spec, e.getMessage());
     }
   }

@@ -40,9 +40,11 @@ class DoctorCommandTest {
   private KubernetesMockServer api;
   private KubernetesClient kube;
   private Path kubeconfig;
+  private Path dir;
 
   @BeforeEach
   void start(@TempDir Path dir) throws Exception {
+    this.dir = dir;
     api = MockApi.crud();
     kube = api.createClient();
     for (String plural :
@@ -67,6 +69,10 @@ class DoctorCommandTest {
   private JsonNode doctor(String... args) throws Exception {
     List<String> all =
         new ArrayList<>(List.of("doctor", "--kubeconfig", kubeconfig.toString(), "-o", "json"));
+    if (!List.of(args).contains("--snapshot-token-file")) {
+      // Not the pod's default token path: the result must not depend on where the tests run.
+      all.addAll(List.of("--snapshot-token-file", dir.resolve("no-token").toString()));
+    }
     all.addAll(List.of(args));
     CommandRun run = CommandRun.of(all.toArray(String[]::new));
     JsonNode result = JSON.readTree(run.out());
@@ -74,6 +80,13 @@ class DoctorCommandTest {
         .as(run.err())
         .isEqualTo(result.path("summary").path("exitCode").asInt());
     return result;
+  }
+
+  /** A loopback port nothing listens on (not the default 8081, which this machine may use). */
+  static int closedPort() throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   private static List<String> codes(JsonNode result) {
@@ -400,7 +413,13 @@ class DoctorCommandTest {
             .start();
     try {
       JsonNode result =
-          doctor("--server-endpoint", "127.0.0.1:" + grpc.getPort(), "--timeout", "2s");
+          doctor(
+              "--server-endpoint",
+              "127.0.0.1:" + grpc.getPort(),
+              "--control-port",
+              String.valueOf(closedPort()),
+              "--timeout",
+              "2s");
       List<String> codes = codes(result);
       assertThat(codes).contains("SV002");
       assertThat(result.path("findings").get(codes.indexOf("SV002")).path("message").asText())
@@ -474,6 +493,41 @@ class DoctorCommandTest {
         } finally {
           control.stop(0);
         }
+      }
+    }
+  }
+
+  @Test
+  void aSnapshotTokenIsSentAndAnAuthenticatedReadSaysSo() throws Exception {
+    Path token = Files.writeString(dir.resolve("token"), "s3cret\n");
+    try (OneEngineServer server = new OneEngineServer()) {
+      // A control listener that answers /snapshot only to the token's bearer.
+      com.sun.net.httpserver.HttpServer control =
+          com.sun.net.httpserver.HttpServer.create(
+              new java.net.InetSocketAddress("127.0.0.1", 0), 4);
+      control.createContext(
+          "/",
+          exchange -> {
+            boolean bearer =
+                "Bearer s3cret".equals(exchange.getRequestHeaders().getFirst("Authorization"));
+            byte[] body = (bearer ? "{\"replicas\":[],\"totalPrefixes\":0}" : "no").getBytes();
+            exchange.sendResponseHeaders(bearer ? 200 : 401, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+          });
+      control.start();
+      try {
+        String port = String.valueOf(control.getAddress().getPort());
+        JsonNode withToken =
+            doctor(
+                "--server-endpoint", server.grpc(),
+                "--control-port", port,
+                "--snapshot-token-file", token.toString());
+        assertThat(codes(withToken)).contains("SN004").doesNotContain("SN003", "SN005");
+        JsonNode without = doctor("--server-endpoint", server.grpc(), "--control-port", port);
+        assertThat(codes(without)).contains("SN005").doesNotContain("SN004");
+      } finally {
+        control.stop(0);
       }
     }
   }

@@ -53,6 +53,10 @@ class GrpcClientTlsTest {
       CommandRun halfPair = run(lookup, List.of("--tls-cert-file", pki.clientCert().toString()));
       assertThat(halfPair.exitCode()).isEqualTo(2);
       assertThat(halfPair.err()).contains("--tls-cert-file and --tls-key-file go together");
+      // A key alone is the same mistake, not a quiet plaintext call.
+      CommandRun keyOnly = run(lookup, List.of("--tls-key-file", pki.clientKey().toString()));
+      assertThat(keyOnly.exitCode()).isEqualTo(2);
+      assertThat(keyOnly.err()).contains("--tls-cert-file and --tls-key-file go together");
 
       // doctor's gRPC health check: over mutual TLS it is SERVING (SV003).
       // A real (mock) API server with nothing in it: the doctor's cluster checks answer at once.
@@ -68,6 +72,8 @@ class GrpcClientTlsTest {
                   kubeconfig.toString(),
                   "--server-endpoint",
                   address,
+                  "--control-port",
+                  String.valueOf(DoctorCommandTest.closedPort()),
                   "--timeout",
                   "3s",
                   "-o",

@@ -129,6 +129,11 @@ class SidecarCommandsTest {
                     "subscriber", "--replica-id", "p", "--model-id", "m", "--tls-cert", "c.pem")
                 .err())
         .contains("--tls-cert and --tls-key go together");
+    assertThat(
+            CommandRun.of(
+                    "subscriber", "--replica-id", "p", "--model-id", "m", "--tls-key", "k.pem")
+                .err())
+        .contains("--tls-cert and --tls-key go together");
   }
 
   @Test

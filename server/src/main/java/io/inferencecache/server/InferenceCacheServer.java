@@ -30,7 +30,6 @@ import io.inferencecache.server.stream.CacheEventHub;
 import io.inferencecache.server.stream.MetricsStreamer;
 import io.inferencecache.server.tokenize.PromptTokenizer;
 import io.inferencecache.server.tokenize.TokenizerRegistry;
-import io.inferencecache.server.tokenize.Tokenizers;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -187,7 +186,6 @@ public final class InferenceCacheServer implements AutoCloseable {
     if (dir == null) {
       registry = TokenizerRegistry.empty();
     } else {
-      Tokenizers.prepareNatives();
       registry = TokenizerRegistry.load(dir, options.tokenize());
       for (String failure : registry.failures()) {
         LOG.warn("event=tokenizer_skipped detail=\"{}\"", failure);

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -18,6 +17,8 @@ import io.inferencecache.api.v1alpha1.CacheTenant;
 import io.inferencecache.api.v1alpha1.spec.Enums;
 import io.inferencecache.operator.engine.EngineConfigGenerator;
 import io.inferencecache.operator.engine.EngineFlags;
+import io.inferencecache.operator.validation.CacheBackendRules;
+import io.inferencecache.server.grpc.LookupOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -80,28 +81,7 @@ public final class Doctor {
       @Nullable Path tokenFile,
       Duration timeout,
       boolean configOnly,
-      BiFunction<String, Integer, ManagedChannel> channels) {
-
-    /** Options over plaintext gRPC. */
-    public Options(
-        @Nullable String namespace,
-        @Nullable String serverHost,
-        int grpcPort,
-        int controlPort,
-        @Nullable Path tokenFile,
-        Duration timeout,
-        boolean configOnly) {
-      this(
-          namespace,
-          serverHost,
-          grpcPort,
-          controlPort,
-          tokenFile,
-          timeout,
-          configOnly,
-          (host, port) -> ManagedChannelBuilder.forAddress(host, port).usePlaintext().build());
-    }
-  }
+      BiFunction<String, Integer, ManagedChannel> channels) {}
 
   static final Duration STALE = Duration.ofMinutes(2);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -138,13 +118,13 @@ public final class Doctor {
                     ? client
                         .pods()
                         .inAnyNamespace()
-                        .withLabel("inferencecache.io/cache-domain")
+                        .withLabel(CacheBackendRules.DOMAIN_LABEL)
                         .list()
                         .getItems()
                     : client
                         .pods()
                         .inNamespace(options.namespace())
-                        .withLabel("inferencecache.io/cache-domain")
+                        .withLabel(CacheBackendRules.DOMAIN_LABEL)
                         .list()
                         .getItems());
     List<CacheTenant> tenants =
@@ -471,10 +451,7 @@ public final class Doctor {
           matching.add(b.getMetadata().getName());
         }
       }
-      Map<String, String> annotations =
-          pod.getMetadata().getAnnotations() == null
-              ? Map.of()
-              : pod.getMetadata().getAnnotations();
+      Map<String, String> annotations = annotations(pod);
       if (matching.size() > 1) {
         add(
             "EP003",
@@ -482,7 +459,7 @@ public final class Doctor {
             "engine-pods",
             resource,
             "matched by several CacheBackends: " + matching);
-      } else if (annotations.get("inferencecache.io/injected-by") == null) {
+      } else if (annotations.get(EngineConfigGenerator.INJECTED_BY) == null) {
         add(
             "EP001",
             Status.WARN,
@@ -499,7 +476,7 @@ public final class Doctor {
             Status.OK,
             "engine-pods",
             resource,
-            "wired by " + annotations.get("inferencecache.io/injected-by"));
+            "wired by " + annotations.get(EngineConfigGenerator.INJECTED_BY));
       }
     }
   }
@@ -564,13 +541,10 @@ public final class Doctor {
     int serverBlock = serverBlockSize();
     Map<String, Set<String>> schemesByModel = new TreeMap<>();
     for (Pod pod : pods) {
-      Map<String, String> annotations =
-          pod.getMetadata().getAnnotations() == null
-              ? Map.of()
-              : pod.getMetadata().getAnnotations();
+      Map<String, String> annotations = annotations(pod);
       String engine = annotations.get(EngineConfigGenerator.ENGINE);
       String model = annotations.get(EngineConfigGenerator.MODEL);
-      if (annotations.get("inferencecache.io/injected-by") == null || engine == null) {
+      if (annotations.get(EngineConfigGenerator.INJECTED_BY) == null || engine == null) {
         continue;
       }
       String namespace = pod.getMetadata().getNamespace();
@@ -640,6 +614,9 @@ public final class Doctor {
    * there or does not set it).
    */
   private int serverBlockSize() {
+    // What a server without the flag runs with, and what it is taken to be when unreadable (a
+    // server with a bad value would not have started).
+    int fallback = LookupOptions.DEFAULTS.blockSize();
     io.fabric8.kubernetes.api.model.apps.Deployment deployment;
     try {
       deployment =
@@ -650,25 +627,30 @@ public final class Doctor {
               .withName("inference-cache-server")
               .get();
     } catch (KubernetesClientException e) {
-      return 16; // what a server without the flag runs with
+      return fallback;
     }
     if (deployment == null
         || deployment.getSpec() == null
         || deployment.getSpec().getTemplate() == null
         || deployment.getSpec().getTemplate().getSpec() == null) {
-      return 16;
+      return fallback;
     }
     for (var container : deployment.getSpec().getTemplate().getSpec().getContainers()) {
-      String value = EngineFlags.lastValue(container.getArgs(), "--engine-block-size");
+      String value = EngineFlags.lastValue(container, "--engine-block-size");
       if (value != null) {
         try {
           return Integer.parseInt(value.strip());
         } catch (NumberFormatException e) {
-          return 16; // the server would refuse to start with it
+          return fallback;
         }
       }
     }
-    return 16;
+    return fallback;
+  }
+
+  private static Map<String, String> annotations(Pod pod) {
+    Map<String, String> annotations = pod.getMetadata().getAnnotations();
+    return annotations == null ? Map.of() : annotations;
   }
 
   /** A CacheTenant whose id no replica reports under: its gateway lookups all miss. */

@@ -36,6 +36,11 @@ public record EngineFlags(List<String> servedModels, @Nullable Integer blockSize
     return values.isEmpty() ? null : values.getLast();
   }
 
+  /** The last value of {@code flag} in a container's command and arguments, or null. */
+  public static @Nullable String lastValue(Container container, String flag) {
+    return lastValue(Args.tokens(container), flag);
+  }
+
   /** The flags of the pod's {@code engine} ({@code vllm} or {@code sglang}) container, if found. */
   public static Optional<EngineFlags> of(Pod pod, String engine) {
     if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
