@@ -559,6 +559,36 @@ public final class PrefixIndex {
     return found;
   }
 
+  /**
+   * The replicas holding {@code key} as a fresh entry (last seen within the tenant's TTL, as
+   * lookups count it) in any hash scheme of (tenant, model), outside adapters, sorted.
+   */
+  public List<String> freshHolders(String tenant, String model, long key) {
+    int now = nowSeconds();
+    long ttl = policy.namespace(tenant).ttl().toSeconds();
+    java.util.TreeSet<String> found = new java.util.TreeSet<>();
+    for (DomainStore store : domainList) {
+      IndexDomain domain = store.domain();
+      if (!domain.tenant().equals(tenant)
+          || !domain.model().equals(model)
+          || !domain.adapter().isEmpty()) {
+        continue;
+      }
+      long stamp = store.lock().readLock();
+      try {
+        for (ReplicaShard shard : store.shards()) {
+          int entry = shard.entries().get(key);
+          if (entry != 0 && now - Packed.seconds(entry) < ttl) {
+            found.add(shard.replica());
+          }
+        }
+      } finally {
+        store.lock().unlockRead(stamp);
+      }
+    }
+    return List.copyOf(found);
+  }
+
   /** Records a replica's stats for (tenant, model); the row also marks it alive. */
   public void reportStats(
       String tenant, String model, String replica, ReplicaStatsReport report, long timeMicros) {

@@ -142,6 +142,8 @@ class PromptRoutesTest {
     int[] prompt = IntStream.range(0, 64).toArray();
     rig.report("team", "llama", "vllm", "prefill-1", prompt);
     rig.report("team", "llama", "vllm", "prefill-2", prompt);
+    // Holds it too, and is the least loaded of all, but is no prefill replica.
+    rig.report("team", "llama", "sglang", "decode-1", prompt);
     rig.send(
         stats("prefill-1", 0.9f),
         stats("prefill-2", 0.2f),
@@ -165,9 +167,14 @@ class PromptRoutesTest {
                 0x1234_5678_9abc_def0L, java.util.List.of("prefill-0", "prefill-1", "prefill-2")));
     // Not by load: the least loaded prefill replica changes, the pick does not.
     rig.send(stats("prefill-0", 0.99f), stats("prefill-1", 0.0f), stats("prefill-2", 0.99f));
-    assertThat(pd("pd", 0x1234_5678_9abc_def0L).getPrefillReplicaId())
-        .isEqualTo(novel.getPrefillReplicaId());
-    assertThat(novel.getDecodeReplicaId()).isEqualTo("decode-1");
+    LookupPDRouteResponse again = pd("pd", 0x1234_5678_9abc_def0L);
+    assertThat(again.getPrefillReplicaId()).isEqualTo(novel.getPrefillReplicaId());
+    assertThat(again.getDecodeReplicaId()).isEqualTo("decode-1");
+
+    // No prefix at all: the least loaded prefill replica, by the stats just sent.
+    LookupPDRouteResponse keyless = pd("pd", 0);
+    assertThat(keyless.getReasonCode()).isEqualTo("AFFINITY_HINT");
+    assertThat(keyless.getPrefillReplicaId()).isEqualTo("prefill-1");
 
     // Fail open: no such topology, or pools with nobody in them.
     for (String ref : new String[] {"missing", "empty"}) {

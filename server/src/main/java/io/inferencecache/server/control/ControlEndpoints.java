@@ -47,13 +47,7 @@ public final class ControlEndpoints {
    * @param base the server's own policy (cap, defaults, ranker): a pushed document replaces its
    *     namespaces and quotas, nothing else
    * @param guards who may call what
-   */
-  public ControlEndpoints(PrefixIndex index, IndexPolicy base, Guards guards) {
-    this(index, base, guards, new Catalog.Current());
-  }
-
-  /**
-   * As above, with the templates and topologies of each accepted document going to {@code catalog}.
+   * @param catalog where the templates and topologies of each accepted document go
    */
   public ControlEndpoints(
       PrefixIndex index, IndexPolicy base, Guards guards, Catalog.Current catalog) {

@@ -48,11 +48,9 @@ import io.inferencecache.server.stream.CacheEventHub;
 import io.inferencecache.server.stream.MetricsStreamer;
 import io.inferencecache.server.tokenize.PromptTokenizer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -77,12 +75,15 @@ import java.util.concurrent.TimeUnit;
  * caller sets none); the token ids are echoed in the answer. A prompt the server cannot tokenize
  * fails open with a reason code that says why ({@code PROMPT_TOO_LARGE}, {@code
  * TOKENIZER_NOT_FOUND}, {@code TOKENIZER_BUSY}, {@code TOKENIZE_ERROR}, {@code TIMEOUT}).
- * RenderTemplate answers {@code TEMPLATE_NOT_FOUND} (no templates are loaded), LookupPDRoute {@code
- * NO_HINT} (no topologies). StreamCacheEvents and StreamMetrics are live ({@link CacheEventHub},
- * {@link MetricsStreamer}): a subscriber too slow for its bounded buffer is cut off with {@code
- * RESOURCE_EXHAUSTED}, and ingest never waits for one.
+ * RenderTemplate renders the PromptTemplates of the last policy document and LookupPDRoute picks
+ * from its PDTopologies ({@link Catalog}). StreamCacheEvents and StreamMetrics are live ({@link
+ * CacheEventHub}, {@link MetricsStreamer}): a subscriber too slow for its bounded buffer is cut off
+ * with {@code RESOURCE_EXHAUSTED}, and ingest never waits for one.
  */
 public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCacheImplBase {
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(InferenceCacheService.class);
 
   private final PrefixIndex index;
   private final ServerMetrics metrics;
@@ -165,8 +166,8 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
       long start,
       Tokenize pending) {
     long deadline = pending.deadline();
-    long remaining =
-        deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, deadline - System.nanoTime());
+    // Always finite: decideNow caps it at the tokenize timeout.
+    long remaining = Math.max(0, deadline - System.nanoTime());
     CompletableFuture<PromptTokenizer.Result> tokens;
     if (request.promptOversized()) {
       tokens = CompletableFuture.completedFuture(tokenizer.tooLarge(request.promptBytes()));
@@ -190,7 +191,14 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
     tokens
         .thenApply(result ->
             switch (result) {
-              case PromptTokenizer.Failed failed -> Outcome.of(failed.reason());
+              case PromptTokenizer.Failed failed -> {
+                LOG.debug(
+                    "event=tokenize_failed model={} reason={} detail=\"{}\"",
+                    request.model(),
+                    failed.reason().wire(),
+                    failed.detail());
+                yield Outcome.of(failed.reason());
+              }
               case PromptTokenizer.Tokens ids ->
                   lookupTokens(request, pending.namespace(), ids.ids(), deadline);
             })
@@ -626,8 +634,6 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
           // PREFIX_ADDED carries no scheme or depth to store safely; unknown types are ignored.
         }
       }
-    }
-    if (!IndexPolicy.PROBE_TENANT.equals(tenant)) {
       // What producers publish, subscribers see, PREFIX_ADDED included.
       events.publish(event);
     }
@@ -739,15 +745,11 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
     long key = hasKey ? WireKeys.key(request.getPrefixHash()) : 0;
     String prefill = null;
     if (hasKey) {
-      List<String> holding = new ArrayList<>();
-      for (String scheme : HASH_SCHEMES) {
-        for (String replica : index.holders(new IndexDomain(tenant, model, scheme, ""), key)) {
-          if (topology.prefill().contains(replica) && !holding.contains(replica)) {
-            holding.add(replica);
-          }
-        }
-      }
-      prefill = holding.stream().min(byLoad).orElse(null);
+      prefill =
+          index.freshHolders(tenant, model, key).stream()
+              .filter(topology.prefill()::contains)
+              .min(byLoad)
+              .orElse(null);
     }
     ReasonCode reason = ReasonCode.PREFIX_MATCH;
     if (prefill == null) {
@@ -765,9 +767,6 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
         .setReasonCode(reason.wire())
         .build();
   }
-
-  /** The engine domains a PD prefix key is looked for in. */
-  private static final List<String> HASH_SCHEMES = List.of("vllm", "sglang");
 
   @Override
   public void streamCacheEvents(StreamEventsRequest request, StreamObserver<CacheEvent> responses) {

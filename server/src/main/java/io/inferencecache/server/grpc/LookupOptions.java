@@ -7,9 +7,10 @@ package io.inferencecache.server.grpc;
  *     {@code --engine-block-size}, 16)
  * @param maxTokens the most {@code token_ids} a request may carry (2^20, as upstream)
  * @param maxChainBlocks the most {@code block_hashes} a request may carry
- * @param maxPromptBytes the most UTF-8 bytes of {@code prompt_text} and {@code messages} together a
- *     request may carry for the server to tokenize (1 MiB, as upstream); past it the request fails
- *     open with {@code PROMPT_TOO_LARGE} and its text is not decoded
+ * @param maxPromptBytes the most UTF-8 bytes of {@code prompt_text}, {@code messages} and {@code
+ *     chat_template_kwargs} together a request may carry for the server to tokenize (1 MiB, as
+ *     upstream); past it the request fails open with {@code PROMPT_TOO_LARGE} and its text is not
+ *     decoded
  */
 public record LookupOptions(int blockSize, int maxTokens, int maxChainBlocks, int maxPromptBytes) {
 

@@ -109,12 +109,15 @@ public final class LookupWire {
     return templateKwargs;
   }
 
-  /** The UTF-8 bytes of prompt text and messages together, as sent. */
+  /** The UTF-8 bytes of prompt text, messages and template variables together, as sent. */
   public int promptBytes() {
     return promptBytes;
   }
 
-  /** Prompt text and messages together exceed {@link LookupOptions#maxPromptBytes()}. */
+  /**
+   * Prompt text, messages and template variables together exceed {@link
+   * LookupOptions#maxPromptBytes()}.
+   */
   public boolean promptOversized() {
     return promptOversized;
   }
@@ -185,17 +188,15 @@ public final class LookupWire {
           in.at += length;
         }
         case 11 -> wire.adapter = in.string(type);
-        case 12 -> {
+        case 12, 13 -> {
           int length = in.length(type);
           if (wire.countPrompt(length, limits)) {
-            wire.addMessage(new Reader(bytes, in.at, in.at + length));
-          }
-          in.at += length;
-        }
-        case 13 -> {
-          int length = in.length(type);
-          if (wire.countPrompt(length, limits)) {
-            wire.addKwarg(new Reader(bytes, in.at, in.at + length));
+            String[] pair = pair(new Reader(bytes, in.at, in.at + length));
+            if (field == 12) {
+              wire.addMessage(pair[0], pair[1]);
+            } else {
+              wire.addKwarg(pair[0], pair[1]);
+            }
           }
           in.at += length;
         }
@@ -217,36 +218,33 @@ public final class LookupWire {
     return !promptOversized;
   }
 
-  private void addKwarg(Reader in) throws IOException {
-    String key = "";
-    String value = "";
+  /**
+   * Fields 1 and 2 of a two-string message: a ChatMessage (role, content) or a template keyword
+   * argument (key, value).
+   */
+  private static String[] pair(Reader in) throws IOException {
+    String[] pair = {"", ""};
     while (in.more()) {
       long tag = in.varint();
       int type = (int) (tag & 7);
-      switch ((int) (tag >>> 3)) {
-        case 1 -> key = in.string(type);
-        case 2 -> value = in.string(type);
-        default -> in.skip(type);
+      int number = (int) (tag >>> 3);
+      if (number == 1 || number == 2) {
+        pair[number - 1] = in.string(type);
+      } else {
+        in.skip(type);
       }
     }
+    return pair;
+  }
+
+  private void addKwarg(String key, String value) {
     if (templateKwargs.isEmpty()) {
       templateKwargs = new LinkedHashMap<>();
     }
     templateKwargs.put(key, value);
   }
 
-  private void addMessage(Reader in) throws IOException {
-    String role = "";
-    String content = "";
-    while (in.more()) {
-      long tag = in.varint();
-      int type = (int) (tag & 7);
-      switch ((int) (tag >>> 3)) {
-        case 1 -> role = in.string(type);
-        case 2 -> content = in.string(type);
-        default -> in.skip(type);
-      }
-    }
+  private void addMessage(String role, String content) {
     if (messages.isEmpty()) {
       messages = new ArrayList<>();
     }

@@ -112,14 +112,6 @@ public final class Template {
     return new Template(namespace, name, revision, Map.of(), List.of(), error);
   }
 
-  public String namespace() {
-    return namespace;
-  }
-
-  public String name() {
-    return name;
-  }
-
   public String revision() {
     return revision;
   }

@@ -28,6 +28,7 @@ public final class BoundedStream<T> {
   private final AtomicBoolean overflowed = new AtomicBoolean();
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean cancelled;
+  private volatile int discarded;
 
   /**
    * Wraps a call; {@code onEnd} runs once when the stream ends for any reason (cut off, cancelled
@@ -100,6 +101,7 @@ public final class BoundedStream<T> {
       synchronized (this) {
         if (!cancelled && !ended.get()) {
           if (overflowed.get()) {
+            discarded = buffer.size();
             buffer.clear();
             if (end()) {
               call.onError(
@@ -134,5 +136,10 @@ public final class BoundedStream<T> {
   /** Whether the stream was cut off for being slow. */
   public boolean cutOff() {
     return overflowed.get();
+  }
+
+  /** Items that were waiting in the buffer when the stream was cut off, never sent. */
+  public int discarded() {
+    return discarded;
   }
 }

@@ -64,11 +64,7 @@ public final class CacheEventHub {
     }
     for (Subscriber subscriber : subscribers) {
       if (subscriber.wants(event) && !subscriber.stream.offer(event)) {
-        dropped.increment();
-        if (subscriber.stream.cutOff()) {
-          // Counted once: the cut-off removes it from the array.
-          remove(subscriber.stream);
-        }
+        dropped.increment(); // the stream's end removes the subscriber
       }
     }
   }
@@ -138,6 +134,7 @@ public final class CacheEventHub {
   private void remove(BoundedStream<CacheEvent> stream) {
     if (subscribers.removeIf(s -> s.stream == stream) && stream.cutOff()) {
       cutOff.increment();
+      dropped.add(stream.discarded());
     }
   }
 }

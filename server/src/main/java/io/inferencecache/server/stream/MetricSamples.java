@@ -19,14 +19,26 @@ final class MetricSamples {
 
   private MetricSamples() {}
 
+  /** A sample with the names a subscriber may ask for it by. */
+  record Sample(Metric metric, String family, String stripped) {
+
+    /** Whether {@code names} (all when empty) has its name, its family's, or its unsuffixed one. */
+    boolean selectedBy(Set<String> names) {
+      return names.isEmpty()
+          || names.contains(metric.getName())
+          || names.contains(family)
+          || names.contains(stripped);
+    }
+  }
+
   /**
-   * The samples whose name, or whose family's name, is in {@code names} (all when empty).
+   * Every sample of the exposition, parsed once for all subscribers.
    *
    * @throws IllegalArgumentException a line does not parse (never for the server's own output)
    */
-  static List<Metric> parse(String exposition, Set<String> names, long timestampMicros) {
+  static List<Sample> parse(String exposition, long timestampMicros) {
     Map<String, String> types = new HashMap<>();
-    List<Metric> out = new ArrayList<>();
+    List<Sample> out = new ArrayList<>();
     for (String line : exposition.split("\n")) {
       if (line.isEmpty()) {
         continue;
@@ -42,19 +54,13 @@ final class MetricSamples {
       int at = name(line, metric);
       String name = metric.getName();
       String family = family(name, types);
-      if (!names.isEmpty()
-          && !names.contains(name)
-          && !names.contains(family)
-          && !names.contains(stripped(name))) {
-        continue;
-      }
       if (at < line.length() && line.charAt(at) == '{') {
         at = labels(line, at + 1, metric);
       }
       String[] rest = line.substring(at).strip().split(" ");
       metric.setValue(value(rest[0]));
       metric.setType(types.getOrDefault(family, "untyped"));
-      out.add(metric.build());
+      out.add(new Sample(metric.build(), family, stripped(name)));
     }
     return out;
   }

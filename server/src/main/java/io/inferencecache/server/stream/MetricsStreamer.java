@@ -75,14 +75,14 @@ public final class MetricsStreamer implements AutoCloseable {
   }
 
   private void send(List<Subscriber> to) {
-    String text = scrape.get();
-    long now = System.currentTimeMillis() * 1_000;
+    List<MetricSamples.Sample> samples =
+        MetricSamples.parse(scrape.get(), System.currentTimeMillis() * 1_000);
     for (Subscriber subscriber : to) {
       if (subscriber.stream.ended()) {
         continue;
       }
-      for (Metric metric : MetricSamples.parse(text, subscriber.names, now)) {
-        if (!subscriber.stream.offer(metric)) {
+      for (MetricSamples.Sample sample : samples) {
+        if (sample.selectedBy(subscriber.names) && !subscriber.stream.offer(sample.metric())) {
           break;
         }
       }

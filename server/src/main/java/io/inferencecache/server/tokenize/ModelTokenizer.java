@@ -115,10 +115,6 @@ public final class ModelTokenizer implements AutoCloseable {
     return null;
   }
 
-  public String model() {
-    return model;
-  }
-
   public boolean hasChatTemplate() {
     return template != null;
   }

@@ -39,8 +39,6 @@ public final class PromptTokenizer implements AutoCloseable {
   /** Counts each tokenization's outcome ({@code ok} or a reason code) and duration. */
   public interface Recorder {
     void tokenization(String outcome, long nanos);
-
-    Recorder NONE = (outcome, nanos) -> {};
   }
 
   private final TokenizerRegistry registry;

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The tokenizers of a models directory, loaded once at start-up: every directory under it that
@@ -20,8 +18,6 @@ import org.slf4j.LoggerFactory;
  * never touches the file system.
  */
 public final class TokenizerRegistry implements AutoCloseable {
-
-  private static final Logger LOG = LoggerFactory.getLogger(TokenizerRegistry.class);
 
   /** How deep under the root model directories are looked for ({@code org/family/model}). */
   static final int MAX_DEPTH = 4;
@@ -73,11 +69,9 @@ public final class TokenizerRegistry implements AutoCloseable {
       try {
         models.put(model, ModelTokenizer.load(model, dir, limits));
       } catch (IOException | RuntimeException e) {
-        failures.add(model + ": " + e.getMessage());
-        LOG.warn("tokenizer for model {} not loaded: {}", model, e.getMessage());
+        failures.add(model + ": " + e.getMessage()); // the caller logs failures()
       }
     }
-    LOG.info("tokenizers loaded from {}: {}", root, models.keySet());
     return new TokenizerRegistry(models, failures);
   }
 

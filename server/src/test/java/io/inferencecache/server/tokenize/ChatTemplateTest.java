@@ -120,7 +120,7 @@ class ChatTemplateTest {
                 "{% if true %}{{ raise_exception('Only user and assistant roles') }}{% endif %}",
                 Map.of()))
         .isInstanceOf(ChatTemplate.TemplateException.class)
-        .hasMessageContaining("Only user and assistant roles");
+        .hasMessage("the chat template raised: Only user and assistant roles");
   }
 
   @Test
