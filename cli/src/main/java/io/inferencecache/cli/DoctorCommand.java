@@ -114,22 +114,9 @@ final class DoctorCommand implements Callable<Integer> {
     String host = null;
     int grpcPort = 9090;
     if (serverEndpoint != null) {
-      int colon = serverEndpoint.lastIndexOf(':');
-      host = colon < 0 ? serverEndpoint : serverEndpoint.substring(0, colon);
-      if (colon >= 0) {
-        try {
-          grpcPort = Integer.parseInt(serverEndpoint.substring(colon + 1));
-        } catch (NumberFormatException e) {
-          throw new ParameterException(
-              spec.commandLine(),
-              "--server-endpoint must be host[:port], got '" + serverEndpoint + "'");
-        }
-      }
-      if (host.isEmpty() || grpcPort < 1 || grpcPort > 65535) {
-        throw new ParameterException(
-            spec.commandLine(),
-            "--server-endpoint must be host[:port], got '" + serverEndpoint + "'");
-      }
+      HostPort endpoint = HostPort.parse(spec, "--server-endpoint", serverEndpoint, grpcPort);
+      host = endpoint.host();
+      grpcPort = endpoint.port();
     }
     Doctor.Options options =
         new Doctor.Options(

@@ -1,5 +1,7 @@
 package io.inferencecache.cli;
 
+import io.inferencecache.core.JsonStrings;
+
 /**
  * A minimal streaming JSON writer for command output: objects, arrays, strings, numbers and
  * booleans, with commas placed by the writer. The caller keeps the nesting balanced.
@@ -92,25 +94,7 @@ final class JsonWriter {
 
   /** Appends {@code value} to {@code json} as a JSON string. */
   static void quote(StringBuilder json, String value) {
-    json.append('"');
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '"' -> json.append("\\\"");
-        case '\\' -> json.append("\\\\");
-        case '\n' -> json.append("\\n");
-        case '\r' -> json.append("\\r");
-        case '\t' -> json.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            json.append(String.format("\\u%04x", (int) c));
-          } else {
-            json.append(c);
-          }
-        }
-      }
-    }
-    json.append('"');
+    JsonStrings.quote(json, value);
   }
 
   /** Writes {@code json}, already valid JSON text, as the next value. */

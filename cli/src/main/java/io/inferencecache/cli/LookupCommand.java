@@ -81,18 +81,7 @@ final class LookupCommand implements Callable<Integer> {
     if (tokens.length == 0) {
       throw new ParameterException(spec.commandLine(), "the prompt has no token ids");
     }
-    int colon = server.lastIndexOf(':');
-    int port;
-    try {
-      port = Integer.parseInt(server.substring(colon + 1));
-    } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-      throw new ParameterException(
-          spec.commandLine(), "--server must be host:port, got '" + server + "'");
-    }
-    if (colon <= 0 || port < 1 || port > 65535) {
-      throw new ParameterException(
-          spec.commandLine(), "--server must be host:port, got '" + server + "'");
-    }
+    HostPort address = HostPort.parse(spec, "--server", server, 0);
     LookupRouteRequest.Builder request =
         LookupRouteRequest.newBuilder().setTenantId(tenant).setModelId(model).setHashScheme(scheme);
     if (adapter != null) {
@@ -101,7 +90,7 @@ final class LookupCommand implements Callable<Integer> {
     for (int t : tokens) {
       request.addTokenIds(t);
     }
-    ManagedChannel channel = tls.channel(spec, server.substring(0, colon), port);
+    ManagedChannel channel = tls.channel(spec, address.host(), address.port());
     PrintWriter out = spec.commandLine().getOut();
     try {
       long start = System.nanoTime();

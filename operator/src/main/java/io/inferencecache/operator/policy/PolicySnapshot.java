@@ -52,7 +52,7 @@ public final class PolicySnapshot {
    * The transports the annotation may name (upstream's vocabulary); any other value is left out of
    * the document, so one typo cannot make the server refuse every policy with it.
    */
-  public static final List<String> TRANSPORTS = List.of("Mooncake", "NIXL", "Direct");
+  public static final List<String> TRANSPORTS = io.inferencecache.core.KvTransport.NAMES;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

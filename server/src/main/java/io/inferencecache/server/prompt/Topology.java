@@ -11,7 +11,7 @@ public record Topology(
     String namespace, String name, String transport, List<String> prefill, List<String> decode) {
 
   /** The transports LookupPDRoute may hint, upstream's vocabulary. */
-  public static final List<String> TRANSPORTS = List.of("Mooncake", "NIXL", "Direct");
+  public static final List<String> TRANSPORTS = io.inferencecache.core.KvTransport.NAMES;
 
   public Topology {
     prefill = List.copyOf(prefill);

@@ -94,7 +94,7 @@ final class HfJinja extends Jinjava {
 
     @Override
     public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-      return PythonJson.dumps(var, args.length > 0 && args[0] != null ? indent(args[0]) : -1);
+      return filter(var, interpreter, args, Map.of());
     }
 
     @Override

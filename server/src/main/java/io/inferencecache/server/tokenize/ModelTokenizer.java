@@ -150,9 +150,6 @@ public final class ModelTokenizer implements AutoCloseable {
    * @throws IllegalArgumentException the text holds a NUL character
    */
   public int[] encodeText(String text) {
-    if (text.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException("the text holds a NUL character");
-    }
     return ids(text, true);
   }
 
@@ -162,9 +159,6 @@ public final class ModelTokenizer implements AutoCloseable {
    * @throws IllegalArgumentException the prompt holds a NUL character
    */
   public int[] encodeRendered(String rendered) {
-    if (rendered.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException("the prompt holds a NUL character");
-    }
     return ids(rendered, false);
   }
 
@@ -173,6 +167,11 @@ public final class ModelTokenizer implements AutoCloseable {
    * the tokens as strings, offsets, masks and word ids, most of the cost for a long prompt.
    */
   private int[] ids(String text, boolean addSpecialTokens) {
+    // The native library takes a C string: a NUL would silently end the prompt there.
+    if (text.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException(
+          (addSpecialTokens ? "the text" : "the prompt") + " holds a NUL character");
+    }
     long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, addSpecialTokens);
     try {
       long[] ids = TokenizersLibrary.LIB.getTokenIds(encoding);

@@ -1,5 +1,6 @@
 package io.inferencecache.server.tokenize;
 
+import io.inferencecache.core.JsonStrings;
 import java.lang.reflect.Array;
 import java.math.BigDecimal;
 import java.util.Map;
@@ -100,27 +101,7 @@ final class PythonJson {
   }
 
   private static void string(StringBuilder out, String text) {
-    out.append('"');
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        case '\b' -> out.append("\\b");
-        case '\f' -> out.append("\\f");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
+    JsonStrings.quote(out, text);
   }
 
   /**
