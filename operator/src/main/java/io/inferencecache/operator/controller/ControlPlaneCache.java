@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
 /**
@@ -124,40 +125,29 @@ public final class ControlPlaneCache implements AutoCloseable {
     services.addEventHandler(cast(workloadChange));
     servers.addEventHandler(cast(workloadChange));
     backends.addEventHandler(cast(new EveryChange(this::backendChanged)));
-    ResourceEventHandler<HasMetadata> policyChange = new AnyChange(this::policyChanged);
+    ResourceEventHandler<HasMetadata> policyChange =
+        new OnChange<>(this::policyChanged, ControlPlaneCache::generationChanged);
     policies.addEventHandler(cast(policyChange));
     tenants.addEventHandler(cast(policyChange));
     templates.addEventHandler(cast(policyChange));
     // A topology's transport is an annotation, which leaves the generation alone.
     topologies.addEventHandler(
-        new ResourceEventHandler<PDTopology>() {
-          @Override
-          public void onAdd(PDTopology topology) {
-            policyChanged();
-          }
-
-          @Override
-          public void onUpdate(PDTopology before, PDTopology after) {
-            if (!Objects.equals(
-                    before.getMetadata().getGeneration(), after.getMetadata().getGeneration())
-                || !Objects.equals(
-                    before.getMetadata().getAnnotations(), after.getMetadata().getAnnotations())) {
-              policyChanged();
-            }
-          }
-
-          @Override
-          public void onDelete(PDTopology topology, boolean deletedFinalStateUnknown) {
-            policyChanged();
-          }
-        });
+        new OnChange<PDTopology>(
+            this::policyChanged,
+            (before, after) ->
+                generationChanged(before, after)
+                    || !Objects.equals(
+                        before.getMetadata().getAnnotations(),
+                        after.getMetadata().getAnnotations())));
     // A PDTopology's pools are engine pods: while any topology exists, pods change the snapshot.
     pods.addEventHandler(
-        new PoolMembershipChange(() -> {
-          if (!topologies.getStore().list().isEmpty()) {
-            policyChanged();
-          }
-        }));
+        new OnChange<Pod>(
+            () -> {
+              if (!topologies.getStore().list().isEmpty()) {
+                policyChanged();
+              }
+            },
+            ControlPlaneCache::poolMembershipChanged));
   }
 
   /**
@@ -352,53 +342,44 @@ public final class ControlPlaneCache implements AutoCloseable {
   }
 
   /**
-   * A pod that joins or leaves a pool: added, deleted, or its phase, labels or deletion changed.
+   * Calls back on adds, deletes, and the updates {@code changed} says matter (not on resyncs, which
+   * change nothing).
    */
-  private record PoolMembershipChange(Runnable callback) implements ResourceEventHandler<Pod> {
+  private record OnChange<T extends HasMetadata>(Runnable callback, BiPredicate<T, T> changed)
+      implements ResourceEventHandler<T> {
     @Override
-    public void onAdd(Pod pod) {
+    public void onAdd(T obj) {
       callback.run();
     }
 
     @Override
-    public void onUpdate(Pod before, Pod after) {
-      if (!Objects.equals(phase(before), phase(after))
-          || !Objects.equals(before.getMetadata().getLabels(), after.getMetadata().getLabels())
-          || !Objects.equals(
-              before.getMetadata().getDeletionTimestamp(),
-              after.getMetadata().getDeletionTimestamp())) {
+    public void onUpdate(T before, T after) {
+      if (changed.test(before, after)) {
         callback.run();
       }
     }
 
     @Override
-    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+    public void onDelete(T obj, boolean deletedFinalStateUnknown) {
       callback.run();
-    }
-
-    private static String phase(Pod pod) {
-      return pod.getStatus() == null ? null : pod.getStatus().getPhase();
     }
   }
 
-  /** Calls back on adds, deletes and updates that changed the object (not on resyncs). */
-  private record AnyChange(Runnable callback) implements ResourceEventHandler<HasMetadata> {
-    @Override
-    public void onAdd(HasMetadata obj) {
-      callback.run();
-    }
+  private static boolean generationChanged(HasMetadata before, HasMetadata after) {
+    return !Objects.equals(
+        before.getMetadata().getGeneration(), after.getMetadata().getGeneration());
+  }
 
-    @Override
-    public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-      if (!String.valueOf(oldObj.getMetadata().getGeneration())
-          .equals(String.valueOf(newObj.getMetadata().getGeneration()))) {
-        callback.run();
-      }
-    }
+  /** A pod joins or leaves a pool: its phase, labels or deletion changed. */
+  private static boolean poolMembershipChanged(Pod before, Pod after) {
+    return !Objects.equals(phase(before), phase(after))
+        || !Objects.equals(before.getMetadata().getLabels(), after.getMetadata().getLabels())
+        || !Objects.equals(
+            before.getMetadata().getDeletionTimestamp(),
+            after.getMetadata().getDeletionTimestamp());
+  }
 
-    @Override
-    public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-      callback.run();
-    }
+  private static String phase(Pod pod) {
+    return pod.getStatus() == null ? null : pod.getStatus().getPhase();
   }
 }

@@ -130,15 +130,7 @@ class ControllerRuntimeTest {
     edited.getSpec().lookupTimeoutMs = 15;
     edited.getMetadata().setGeneration(2L); // the mock API server does not bump generations
     kube.resource(edited).update();
-    await()
-        .atMost(10, TimeUnit.SECONDS)
-        .until(() ->
-            JSON.readTree(server.policies.getLast())
-                    .path("policies")
-                    .get(0)
-                    .path("lookupTimeoutMs")
-                    .asInt()
-                == 15);
+    awaitLastPolicy(server, d -> d.path("policies").get(0).path("lookupTimeoutMs").asInt() == 15);
     await()
         .atMost(10, TimeUnit.SECONDS)
         .until(() ->
@@ -218,17 +210,25 @@ class ControllerRuntimeTest {
     Pod starting = kube.pods().inNamespace("team-a").withName("prefill-9").get();
     starting.getStatus().setPhase("Running");
     kube.resource(starting).updateStatus();
+    awaitLastPolicy(
+        server,
+        d -> d.path("topologies").get(0).path("prefill").get(0).path("replicas").size() == 3);
+
+    // The transport is an annotation: changing it alone (no new generation) is pushed too.
+    PDTopology pd = kube.resources(PDTopology.class).inNamespace("team-a").withName("pd").get();
+    pd.getMetadata().getAnnotations().put("inferencecache.io/kv-transport", "Mooncake");
+    kube.resource(pd).update();
+    awaitLastPolicy(
+        server, d -> d.path("topologies").get(0).path("transport").asText().equals("Mooncake"));
+  }
+
+  /** Waits until the last policy document the stand-in server took satisfies {@code test}. */
+  private static void awaitLastPolicy(
+      StandInServer server, java.util.function.Predicate<JsonNode> test) {
     await()
         .atMost(10, TimeUnit.SECONDS)
         .until(() ->
-            JSON.readTree(server.policies.getLast())
-                    .path("topologies")
-                    .get(0)
-                    .path("prefill")
-                    .get(0)
-                    .path("replicas")
-                    .size()
-                == 3);
+            !server.policies.isEmpty() && test.test(JSON.readTree(server.policies.getLast())));
   }
 
   private static Pod enginePod(String namespace, String name, String pool, String phase) {

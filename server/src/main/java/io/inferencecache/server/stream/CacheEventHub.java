@@ -7,7 +7,6 @@ import io.inferencecache.proto.v1alpha1.CacheEvent;
 import io.inferencecache.proto.v1alpha1.StreamEventsRequest;
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -19,8 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class CacheEventHub {
 
-  private record Subscriber(
-      String model, String tenant, Set<CacheEvent.Type> types, BoundedStream<CacheEvent> stream) {
+  private record Filter(String model, String tenant, Set<CacheEvent.Type> types) {
     boolean wants(CacheEvent event) {
       return (model.isEmpty() || model.equals(event.getModelId()))
           && (tenant.isEmpty() || tenant.equals(event.getTenantId()))
@@ -28,15 +26,11 @@ public final class CacheEventHub {
     }
   }
 
-  private final int buffer;
-  private final Executor executor;
-  private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-  private final LongAdder dropped = new LongAdder();
-  private final LongAdder cutOff = new LongAdder();
+  private final Subscribers<Filter, CacheEvent> subscribers;
+  private final LongAdder refused = new LongAdder();
 
   public CacheEventHub(int buffer, Executor executor) {
-    this.buffer = buffer;
-    this.executor = executor;
+    this.subscribers = new Subscribers<>(buffer, executor);
   }
 
   /** Whether anyone subscribes: producers build events only then. */
@@ -52,9 +46,7 @@ public final class CacheEventHub {
         types.add(type);
       }
     }
-    BoundedStream<CacheEvent> stream =
-        new BoundedStream<>(observer, buffer, executor, this::remove);
-    subscribers.add(new Subscriber(request.getModelId(), request.getTenantId(), types, stream));
+    subscribers.add(new Filter(request.getModelId(), request.getTenantId(), types), observer);
   }
 
   /** Offers an event to every subscriber whose filter takes it. */
@@ -62,9 +54,9 @@ public final class CacheEventHub {
     if (subscribers.isEmpty()) {
       return;
     }
-    for (Subscriber subscriber : subscribers) {
-      if (subscriber.wants(event) && !subscriber.stream.offer(event)) {
-        dropped.increment(); // the stream's end removes the subscriber
+    for (Subscribers.Subscriber<Filter, CacheEvent> subscriber : subscribers) {
+      if (subscriber.filter().wants(event) && !subscriber.stream().offer(event)) {
+        refused.increment(); // the stream's end removes the subscriber
       }
     }
   }
@@ -115,26 +107,18 @@ public final class CacheEventHub {
     return subscribers.size();
   }
 
+  /** Events never delivered: offered to a cut-off subscriber, or waiting in its buffer then. */
   public long dropped() {
-    return dropped.sum();
+    return refused.sum() + subscribers.discarded();
   }
 
   /** Subscribers cut off for being slow. */
   public long cutOff() {
-    return cutOff.sum();
+    return subscribers.cutOff();
   }
 
   /** Ends every stream (the server is stopping). */
   public void close() {
-    for (Subscriber subscriber : subscribers) {
-      subscriber.stream.complete();
-    }
-  }
-
-  private void remove(BoundedStream<CacheEvent> stream) {
-    if (subscribers.removeIf(s -> s.stream == stream) && stream.cutOff()) {
-      cutOff.increment();
-      dropped.add(stream.discarded());
-    }
+    subscribers.close();
   }
 }

@@ -6,12 +6,10 @@ import io.inferencecache.proto.v1alpha1.StreamMetricsRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -21,23 +19,17 @@ import java.util.function.Supplier;
  */
 public final class MetricsStreamer implements AutoCloseable {
 
-  private record Subscriber(Set<String> names, BoundedStream<Metric> stream) {}
-
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(MetricsStreamer.class);
 
   private final Supplier<String> scrape;
-  private final int buffer;
-  private final Executor executor;
   private final ScheduledExecutorService ticks;
-  private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-  private final LongAdder cutOff = new LongAdder();
+  private final Subscribers<Set<String>, Metric> subscribers;
 
   public MetricsStreamer(
       Supplier<String> scrape, Duration interval, int buffer, Executor executor) {
     this.scrape = scrape;
-    this.buffer = buffer;
-    this.executor = executor;
+    this.subscribers = new Subscribers<>(buffer, executor);
     this.ticks =
         Executors.newSingleThreadScheduledExecutor(r -> {
           Thread t = new Thread(r, "metrics-stream");
@@ -49,11 +41,8 @@ public final class MetricsStreamer implements AutoCloseable {
   }
 
   public void subscribe(StreamMetricsRequest request, StreamObserver<Metric> observer) {
-    Subscriber subscriber =
-        new Subscriber(
-            Set.copyOf(request.getNamesList()),
-            new BoundedStream<>(observer, buffer, executor, this::remove));
-    subscribers.add(subscriber);
+    Subscribers.Subscriber<Set<String>, Metric> subscriber =
+        subscribers.add(Set.copyOf(request.getNamesList()), observer);
     ticks.execute(() -> {
       try {
         send(List.of(subscriber));
@@ -74,15 +63,15 @@ public final class MetricsStreamer implements AutoCloseable {
     }
   }
 
-  private void send(List<Subscriber> to) {
+  private void send(Iterable<Subscribers.Subscriber<Set<String>, Metric>> to) {
     List<MetricSamples.Sample> samples =
         MetricSamples.parse(scrape.get(), System.currentTimeMillis() * 1_000);
-    for (Subscriber subscriber : to) {
-      if (subscriber.stream.ended()) {
+    for (Subscribers.Subscriber<Set<String>, Metric> subscriber : to) {
+      if (subscriber.stream().ended()) {
         continue;
       }
       for (MetricSamples.Sample sample : samples) {
-        if (sample.selectedBy(subscriber.names) && !subscriber.stream.offer(sample.metric())) {
+        if (sample.selectedBy(subscriber.filter()) && !subscriber.stream().offer(sample.metric())) {
           break;
         }
       }
@@ -95,20 +84,12 @@ public final class MetricsStreamer implements AutoCloseable {
 
   /** Subscribers cut off for being slow. */
   public long cutOff() {
-    return cutOff.sum();
-  }
-
-  private void remove(BoundedStream<Metric> stream) {
-    if (subscribers.removeIf(s -> s.stream == stream) && stream.cutOff()) {
-      cutOff.increment();
-    }
+    return subscribers.cutOff();
   }
 
   @Override
   public void close() {
     ticks.shutdownNow();
-    for (Subscriber subscriber : subscribers) {
-      subscriber.stream.complete();
-    }
+    subscribers.close();
   }
 }
