@@ -474,7 +474,7 @@ public final class ServerCommand implements Callable<Integer> {
                   ServerOptions.bindAddress("--snapshot-bind-address", snapshotBind), auth()))
           .lookup(new LookupOptions(blockSize, maxLookupTokens, maxChainBlocks, maxPromptBytes))
           .tokenizerModels(tokenizerDir.isEmpty() ? null : Path.of(tokenizerDir))
-          .tokenize(
+          .tokenize( // its prompt and token bounds are the lookup's
               new TokenizeLimits(
                   maxPromptBytes, maxLookupTokens, maxConcurrentTokenize, tokenizeTimeout))
           .streams(new ServerOptions.Streams(streamBuffer, metricsStreamInterval))

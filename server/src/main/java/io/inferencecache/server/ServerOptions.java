@@ -35,7 +35,8 @@ import org.jspecify.annotations.Nullable;
  * @param tokenizerModels upstream's {@code --tokenizer-models-dir}: {@code <dir>/<model
  *     id>/tokenizer.json} for server-side tokenization of prompts; null turns it off (prompts fail
  *     open with {@code TOKENIZER_NOT_FOUND})
- * @param tokenize the bounds of server-side tokenization
+ * @param tokenize the bounds of server-side tokenization; its prompt-byte and token bounds are
+ *     always {@code lookup}'s (one bound each, whatever was given)
  * @param streams the bounds of StreamCacheEvents and StreamMetrics
  */
 public record ServerOptions(
@@ -158,6 +159,16 @@ public record ServerOptions(
     }
     Objects.requireNonNull(drain, "drain");
     Objects.requireNonNull(tokenize, "tokenize");
+    // One bound each for prompt bytes and tokens: the lookup's (the wire reader stops at it too).
+    if (tokenize.maxPromptBytes() != lookup.maxPromptBytes()
+        || tokenize.maxTokens() != lookup.maxTokens()) {
+      tokenize =
+          new TokenizeLimits(
+              lookup.maxPromptBytes(),
+              lookup.maxTokens(),
+              tokenize.maxConcurrent(),
+              tokenize.timeout());
+    }
     Objects.requireNonNull(streams, "streams");
   }
 
