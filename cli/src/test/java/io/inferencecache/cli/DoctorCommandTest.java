@@ -249,8 +249,9 @@ class DoctorCommandTest {
     assertThat(codes(down)).contains("SV001", "SN001", "PL001", "PB001");
     assertThat(down.path("summary").path("exitCode").asInt()).isEqualTo(2);
 
-    JsonNode unwired = doctor("--config-only", "-n", "team-a");
-    assertThat(codes(unwired)).contains("EP003").doesNotContain("SV001", "CP001");
+    // Resources only, no calls: the ambiguous backends still show, the server checks do not.
+    JsonNode configOnly = doctor("--config-only", "-n", "team-a");
+    assertThat(codes(configOnly)).contains("EP003").doesNotContain("SV001", "CP001");
   }
 
   @Test

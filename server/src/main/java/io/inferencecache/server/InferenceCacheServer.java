@@ -88,10 +88,7 @@ public final class InferenceCacheServer implements AutoCloseable {
     this.events = new CacheEventHub(options.streams().buffer(), streamThreads);
     this.metricsStream =
         new MetricsStreamer(
-            () -> {
-              metrics.refreshIndexEntries(index);
-              return metrics.scrape();
-            },
+            this::scrape,
             options.streams().metricsInterval(),
             options.streams().buffer(),
             streamThreads);
@@ -162,10 +159,7 @@ public final class InferenceCacheServer implements AutoCloseable {
         });
     http.createContext(
         "/metrics",
-        exchange -> {
-          metrics.refreshIndexEntries(index);
-          respond(exchange, 200, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
-        });
+        exchange -> respond(exchange, 200, scrape(), "text/plain; version=0.0.4; charset=utf-8"));
     this.control = HttpServer.create(options.control().address(), 64);
     // A TokenReview blocks its request for a round trip to the API server: one virtual thread
     // per exchange.
@@ -414,6 +408,12 @@ public final class InferenceCacheServer implements AutoCloseable {
         options.engines().size(),
         options.discovery() == null ? "off" : "on");
     return server;
+  }
+
+  /** The metrics exposition, the per-model key gauge refreshed first. */
+  private String scrape() {
+    metrics.refreshIndexEntries(index);
+    return metrics.scrape();
   }
 
   /**

@@ -278,6 +278,9 @@ public final class Doctor {
     try (HttpClient http = HttpClient.newBuilder().connectTimeout(options.timeout()).build()) {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       add("SN001", Status.FAIL, "snapshot", uri.toString(), "unreachable: " + e);
       return null;
     }
@@ -347,6 +350,9 @@ public final class Doctor {
         add(prefix + "003", Status.WARN, check, uri.toString(), "answered " + status);
       }
     } catch (IOException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       add(prefix + "001", Status.FAIL, check, uri.toString(), "unreachable: " + e);
     }
   }

@@ -23,10 +23,12 @@ public final class TokenizerRegistry implements AutoCloseable {
   static final int MAX_DEPTH = 4;
 
   private final Map<String, ModelTokenizer> models;
+  private final List<String> sortedModels;
   private final List<String> failures;
 
   private TokenizerRegistry(Map<String, ModelTokenizer> models, List<String> failures) {
     this.models = Map.copyOf(models);
+    this.sortedModels = models.keySet().stream().sorted().toList();
     this.failures = List.copyOf(failures);
   }
 
@@ -93,7 +95,7 @@ public final class TokenizerRegistry implements AutoCloseable {
 
   /** The model ids that loaded, sorted. */
   public List<String> models() {
-    return List.copyOf(new TreeMap<>(models).keySet());
+    return sortedModels;
   }
 
   /** What did not load, a line each. */

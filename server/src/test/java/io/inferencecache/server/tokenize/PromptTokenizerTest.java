@@ -74,6 +74,7 @@ class PromptTokenizerTest {
           .isEqualTo(ReasonCode.TOKENIZE_ERROR);
       assertThat(outcomes.get("PROMPT_TOO_LARGE")).hasValue(2);
       assertThat(outcomes.get("TOKENIZER_NOT_FOUND")).hasValue(1);
+      assertThat(outcomes.get("TOKENIZE_ERROR")).hasValue(1);
     }
   }
 
@@ -98,7 +99,7 @@ class PromptTokenizerTest {
           .until(
               () -> get(tokenizer.text("qwen3", "hi", SECOND)) instanceof PromptTokenizer.Tokens);
       assertThat(outcomes.get("TOKENIZER_BUSY").get()).isGreaterThanOrEqualTo(2);
-      // Counted by the timer's thread just after it answers.
+      // Counted by the timer's thread as it answers (the await covers the race with this read).
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(() -> assertThat(outcomes.get("TIMEOUT")).hasValue(1));
