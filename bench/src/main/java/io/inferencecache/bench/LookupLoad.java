@@ -1,9 +1,15 @@
 package io.inferencecache.bench;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
 import io.grpc.CallOptions;
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -16,7 +22,6 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
-import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.inferencecache.core.fingerprint.IcXxh3;
@@ -24,11 +29,12 @@ import io.inferencecache.proto.v1alpha1.Ack;
 import io.inferencecache.proto.v1alpha1.CacheStateUpdate;
 import io.inferencecache.proto.v1alpha1.InferenceCacheGrpc;
 import io.inferencecache.proto.v1alpha1.LookupRouteRequest;
-import io.inferencecache.proto.v1alpha1.LookupRouteResponse;
 import io.inferencecache.proto.v1alpha1.PrefixEntry;
 import io.inferencecache.subscriber.report.AckObserver;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -121,9 +127,13 @@ public final class LookupLoad {
             .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             // Callbacks only record a latency: no hand-off to another thread.
             .directExecutor()
+            // No call is ever retried: without retries the channel skips the per-call buffering
+            // and bookkeeping a retriable call carries.
+            .disableRetry()
             .maxInboundMessageSize(16 << 20)
             .build();
     try {
+      reach(channel, options.server());
       int chains = (int) Math.max(1, options.entries() / options.chainBlocks());
       if (options.entries() > 0) {
         populate(channel, options, chains);
@@ -139,6 +149,38 @@ public final class LookupLoad {
       channel.shutdownNow();
       channel.awaitTermination(5, TimeUnit.SECONDS);
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The server could not be reached: nothing was measured. */
+  public static final class Unreachable extends Exception {
+    Unreachable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * One health {@code Check} before anything else, so a wrong address or a server that is down is
+   * one clear error instead of a run of failed calls. A server without the health service is
+   * reachable all the same.
+   */
+  private static void reach(ManagedChannel channel, String server) throws Unreachable {
+    try {
+      HealthGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      Status.Code code = e.getStatus().getCode();
+      if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+        String detail = e.getStatus().getDescription();
+        throw new Unreachable(
+            "the server at "
+                + server
+                + " did not answer: "
+                + code
+                + (detail == null ? "" : " (" + detail + ")"),
+            e);
+      }
     }
   }
 
@@ -216,7 +258,7 @@ public final class LookupLoad {
     private final Options options;
     private final ManagedChannel channel;
     private final EventLoop loop;
-    private final MethodDescriptor<LookupRouteRequest, LookupRouteResponse> lookupMethod;
+    private final MethodDescriptor<LookupRouteRequest, String> lookupMethod;
     private final HealthGrpc.HealthStub health;
     private final LookupRouteRequest[] requests;
     private final HealthCheckRequest check;
@@ -231,6 +273,8 @@ public final class LookupLoad {
     private long completed;
     private long errors;
     private boolean timerPending;
+    // Set while pump() sends: a call that fails inside its own send must not pump again.
+    private boolean pumping;
     private CompletableFuture<Void> done;
 
     Driver(
@@ -244,8 +288,7 @@ public final class LookupLoad {
       this.loop = loop;
       this.lookupMethod =
           InferenceCacheGrpc.getLookupRouteMethod().toBuilder(
-                  new PreEncoded(requests),
-                  ProtoUtils.marshaller(LookupRouteResponse.getDefaultInstance()))
+                  new PreEncoded(requests), new ReasonOnly())
               .build();
       this.health = HealthGrpc.newStub(channel);
       this.requests = requests;
@@ -299,6 +342,15 @@ public final class LookupLoad {
      * nothing is in flight.
      */
     private void pump() {
+      pumping = true;
+      try {
+        sendDue();
+      } finally {
+        pumping = false;
+      }
+    }
+
+    private void sendDue() {
       long now = System.nanoTime();
       if (interval == 0) {
         while (now < end && inFlight < options.concurrency()) {
@@ -342,7 +394,7 @@ public final class LookupLoad {
         ClientCalls.asyncUnaryCall(
             channel.newCall(lookupMethod, CallOptions.DEFAULT),
             request,
-            new Observer<LookupRouteResponse>(intended, LookupRouteResponse::getReasonCode));
+            new Observer<String>(intended, reason -> reason));
       }
     }
 
@@ -377,8 +429,9 @@ public final class LookupLoad {
       private void finish() {
         inFlight--;
         // A closed loop refills at once. An open loop resumes here when the cap had stopped it,
-        // and ends here after its last call; otherwise its timer is set.
-        if (interval == 0 || inFlight == options.concurrency() - 1 || inFlight == 0) {
+        // and ends here after its last call; otherwise its timer is set. A call that failed
+        // inside send() leaves the refill to the pump already running.
+        if (!pumping && (interval == 0 || inFlight == options.concurrency() - 1 || inFlight == 0)) {
           pump();
         }
       }
@@ -401,12 +454,67 @@ public final class LookupLoad {
     @Override
     public InputStream stream(LookupRouteRequest value) {
       byte[] bytes = encoded.get(value);
-      return new ByteArrayInputStream(bytes != null ? bytes : value.toByteArray());
+      return new Encoded(bytes != null ? bytes : value.toByteArray());
     }
 
     @Override
     public LookupRouteRequest parse(InputStream stream) {
       throw new UnsupportedOperationException("the load generator only sends requests");
+    }
+  }
+
+  /**
+   * Bytes gRPC writes to the transport in one piece: a known length (no buffering to learn it) and
+   * drained straight into the frame.
+   */
+  private static final class Encoded extends ByteArrayInputStream
+      implements KnownLength, Drainable {
+    Encoded(byte[] bytes) {
+      super(bytes);
+    }
+
+    @Override
+    public int drainTo(OutputStream target) throws IOException {
+      int length = count - pos;
+      target.write(buf, pos, length);
+      pos = count;
+      return length;
+    }
+  }
+
+  /**
+   * Reads only {@code reason_code} (field 2) from a {@code LookupRouteResponse}, skipping the rest:
+   * the generator counts outcomes, and decoding replica scores it never looks at would be its own
+   * cost charged to the server's figures.
+   */
+  static final class ReasonOnly implements MethodDescriptor.Marshaller<String> {
+    private static final int REASON_FIELD = 2;
+
+    @Override
+    public InputStream stream(String value) {
+      throw new UnsupportedOperationException("the load generator only reads responses");
+    }
+
+    @Override
+    public String parse(InputStream stream) {
+      try {
+        CodedInputStream in = CodedInputStream.newInstance(stream);
+        String reason = "";
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+          if (WireFormat.getTagFieldNumber(tag) == REASON_FIELD
+              && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            reason = in.readStringRequireUtf8();
+          } else if (!in.skipField(tag)) {
+            break;
+          }
+        }
+        return reason;
+      } catch (IOException e) {
+        throw Status.INTERNAL
+            .withDescription("malformed LookupRouteResponse: " + e.getMessage())
+            .withCause(e)
+            .asRuntimeException();
+      }
     }
   }
 }

@@ -118,7 +118,15 @@ final class LookupBenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    LookupLoad.Result r = LookupLoad.run(options);
+    LookupLoad.Result r;
+    try {
+      r = LookupLoad.run(options);
+    } catch (LookupLoad.Unreachable e) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("inferencecache bench lookup: " + e.getMessage());
+      err.flush();
+      return 1;
+    }
     PrintWriter out = spec.commandLine().getOut();
     if (output.json()) {
       JsonWriter json =

@@ -1,0 +1,148 @@
+package io.inferencecache.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inferencecache.server.InferenceCacheServer;
+import io.inferencecache.server.ServerOptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code inferencecache bench lookup} against a real server on loopback: it populates the index,
+ * every lookup of a populated chain is a PREFIX_MATCH (which also proves the generator's
+ * reason-only response reader), the health baseline answers SERVING, an open loop keeps to its
+ * rate, and a second run finds what the first one populated.
+ */
+class LookupBenchCommandTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void populatesThenEveryLookupOfAPopulatedChainMatches() throws Exception {
+    try (InferenceCacheServer server =
+        InferenceCacheServer.start(ServerOptions.defaults().onLoopback())) {
+      String address = "127.0.0.1:" + server.grpcAddress().getPort();
+
+      JsonNode lookups =
+          run(
+              "--server",
+              address,
+              "--entries",
+              "4096",
+              "--chain-blocks",
+              "16",
+              "--replicas",
+              "4",
+              "--concurrency",
+              "8",
+              "--duration",
+              "1s",
+              "--warmup",
+              "0s");
+      long calls = lookups.path("calls").asLong();
+      assertThat(calls).isPositive();
+      assertThat(lookups.path("errors").asLong()).isZero();
+      assertThat(lookups.path("reasons").path("PREFIX_MATCH").asLong()).isEqualTo(calls);
+      assertThat(lookups.path("reasons").size()).isEqualTo(1);
+      assertThat(lookups.path("p99Us").asDouble())
+          .isGreaterThanOrEqualTo(lookups.path("p50Us").asDouble());
+      assertThat(server.index().entryCount()).isEqualTo(4096);
+
+      // Nothing populated this time: the chains of the first run are still there.
+      JsonNode again =
+          run(
+              "--server",
+              address,
+              "--entries",
+              "0",
+              "--chain-blocks",
+              "16",
+              "--concurrency",
+              "2",
+              "--duration",
+              "500ms",
+              "--warmup",
+              "0s");
+      assertThat(again.path("reasons").path("PREFIX_MATCH").asLong())
+          .isEqualTo(again.path("calls").asLong())
+          .isPositive();
+
+      JsonNode health =
+          run(
+              "--server",
+              address,
+              "--entries",
+              "0",
+              "--target",
+              "health",
+              "--duration",
+              "500ms",
+              "--warmup",
+              "0s");
+      assertThat(health.path("target").asText()).isEqualTo("health");
+      assertThat(health.path("reasons").path("SERVING").asLong())
+          .isEqualTo(health.path("calls").asLong())
+          .isPositive();
+
+      // An open loop at 200 calls/s for 1 s issues 200 calls, however fast the server is.
+      JsonNode paced =
+          run(
+              "--server",
+              address,
+              "--entries",
+              "0",
+              "--chain-blocks",
+              "16",
+              "--rate",
+              "200",
+              "--duration",
+              "1s",
+              "--warmup",
+              "0s");
+      assertThat(paced.path("calls").asLong()).isEqualTo(200);
+      assertThat(paced.path("rate").asInt()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aMissingServerIsOneClearErrorNotAHang() throws Exception {
+    CommandRun run =
+        CommandRun.of(
+            "bench",
+            "lookup",
+            "--server",
+            "127.0.0.1:" + DoctorCommandTest.closedPort(),
+            "--entries",
+            "0",
+            "--duration",
+            "500ms",
+            "--warmup",
+            "0s");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("did not answer: UNAVAILABLE");
+    assertThat(run.out()).isEmpty();
+  }
+
+  @Test
+  void badFlagsSayWhatToChange() {
+    CommandRun run = CommandRun.of("bench", "lookup", "--concurrency", "0");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("concurrency, chain blocks and replicas must be positive");
+    CommandRun target = CommandRun.of("bench", "lookup", "--target", "ping");
+    assertThat(target.exitCode()).isEqualTo(2);
+    assertThat(target.err()).contains("--target");
+  }
+
+  private static JsonNode run(String... flags) throws Exception {
+    String[] args = new String[flags.length + 4];
+    args[0] = "bench";
+    args[1] = "lookup";
+    System.arraycopy(flags, 0, args, 2, flags.length);
+    args[args.length - 2] = "-o";
+    args[args.length - 1] = "json";
+    CommandRun run = CommandRun.of(args);
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    return JSON.readTree(run.out());
+  }
+}
