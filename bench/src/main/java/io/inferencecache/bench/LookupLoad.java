@@ -4,8 +4,6 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import io.grpc.CallOptions;
-import io.grpc.Drainable;
-import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -30,11 +28,10 @@ import io.inferencecache.proto.v1alpha1.CacheStateUpdate;
 import io.inferencecache.proto.v1alpha1.InferenceCacheGrpc;
 import io.inferencecache.proto.v1alpha1.LookupRouteRequest;
 import io.inferencecache.proto.v1alpha1.PrefixEntry;
+import io.inferencecache.server.grpc.EncodedMessage;
 import io.inferencecache.subscriber.report.AckObserver;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -454,31 +451,12 @@ public final class LookupLoad {
     @Override
     public InputStream stream(LookupRouteRequest value) {
       byte[] bytes = encoded.get(value);
-      return new Encoded(bytes != null ? bytes : value.toByteArray());
+      return new EncodedMessage(bytes != null ? bytes : value.toByteArray());
     }
 
     @Override
     public LookupRouteRequest parse(InputStream stream) {
       throw new UnsupportedOperationException("the load generator only sends requests");
-    }
-  }
-
-  /**
-   * Bytes gRPC writes to the transport in one piece: a known length (no buffering to learn it) and
-   * drained straight into the frame.
-   */
-  private static final class Encoded extends ByteArrayInputStream
-      implements KnownLength, Drainable {
-    Encoded(byte[] bytes) {
-      super(bytes);
-    }
-
-    @Override
-    public int drainTo(OutputStream target) throws IOException {
-      int length = count - pos;
-      target.write(buf, pos, length);
-      pos = count;
-      return length;
     }
   }
 

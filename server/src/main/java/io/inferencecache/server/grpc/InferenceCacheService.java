@@ -18,6 +18,7 @@ import io.inferencecache.index.IndexPolicy;
 import io.inferencecache.index.LookupRequest;
 import io.inferencecache.index.NamespacePolicy;
 import io.inferencecache.index.PrefixIndex;
+import io.inferencecache.index.ReplicaScore;
 import io.inferencecache.index.ReplicaStatsReport;
 import io.inferencecache.index.RouteDecision;
 import io.inferencecache.proto.v1alpha1.Ack;
@@ -35,7 +36,6 @@ import io.inferencecache.proto.v1alpha1.Metric;
 import io.inferencecache.proto.v1alpha1.PrefixEntry;
 import io.inferencecache.proto.v1alpha1.RenderTemplateRequest;
 import io.inferencecache.proto.v1alpha1.RenderTemplateResponse;
-import io.inferencecache.proto.v1alpha1.ReplicaScore;
 import io.inferencecache.proto.v1alpha1.ReplicaStats;
 import io.inferencecache.proto.v1alpha1.StreamEventsRequest;
 import io.inferencecache.proto.v1alpha1.StreamMetricsRequest;
@@ -51,6 +51,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -117,15 +118,16 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
 
   /**
    * The service definition to serve: the generated one, with LookupRoute reading its requests
-   * through {@link LookupWire} (block hashes straight into 64-bit keys, no object per block).
+   * through {@link LookupWire} (block hashes straight into 64-bit keys, no object per block) and
+   * writing its responses through {@link LookupAnswer} (no message objects).
    */
   public ServerServiceDefinition definition(int maxMessageBytes) {
     ServerServiceDefinition generated = bindService();
     MethodDescriptor<LookupRouteRequest, LookupRouteResponse> original =
         InferenceCacheGrpc.getLookupRouteMethod();
-    MethodDescriptor<LookupWire, LookupRouteResponse> wire =
+    MethodDescriptor<LookupWire, byte[]> wire =
         original.toBuilder(
-                LookupWire.marshaller(options, maxMessageBytes), original.getResponseMarshaller())
+                LookupWire.marshaller(options, maxMessageBytes), LookupAnswer.marshaller())
             .build();
     ServiceDescriptor descriptor = generated.getServiceDescriptor();
     ServiceDescriptor.Builder service =
@@ -146,7 +148,7 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
   }
 
   /** LookupRoute on a request read by {@link LookupWire}. */
-  public void lookupRoute(LookupWire request, StreamObserver<LookupRouteResponse> responses) {
+  public void lookupRoute(LookupWire request, StreamObserver<byte[]> responses) {
     long start = System.nanoTime();
     switch (decideNow(request, start)) {
       case Outcome outcome -> respond(request, responses, start, outcome);
@@ -161,10 +163,7 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
    * TIMEOUT.
    */
   private void respondAfterTokens(
-      LookupWire request,
-      StreamObserver<LookupRouteResponse> responses,
-      long start,
-      Tokenize pending) {
+      LookupWire request, StreamObserver<byte[]> responses, long start, Tokenize pending) {
     long deadline = pending.deadline();
     // Always finite: decideNow caps it at the tokenize timeout.
     long remaining = Math.max(0, deadline - System.nanoTime());
@@ -225,10 +224,7 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
    * or at the deadline, whichever comes first; no thread waits for it.
    */
   private void respondByDeadline(
-      LookupWire request,
-      StreamObserver<LookupRouteResponse> responses,
-      long start,
-      Pending pending) {
+      LookupWire request, StreamObserver<byte[]> responses, long start, Pending pending) {
     long deadline = pending.deadline();
     LookupRequest resolved = pending.request();
     CompletableFuture.supplyAsync(() -> index.lookup(resolved), lookups)
@@ -245,42 +241,20 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
   }
 
   private void respond(
-      LookupWire request,
-      StreamObserver<LookupRouteResponse> responses,
-      long start,
-      Outcome outcome) {
+      LookupWire request, StreamObserver<byte[]> responses, long start, Outcome outcome) {
     long elapsed = System.nanoTime() - start;
-    LookupRouteResponse.Builder response =
-        LookupRouteResponse.newBuilder()
-            .setReasonCode(outcome.reason().wire())
-            .setLookupLatencyUs(elapsed / 1_000);
-    if (outcome.tokens() != null) {
-      for (int token : outcome.tokens()) {
-        response.addTokenIds(token);
-      }
-    }
     RouteDecision decision = outcome.decision();
-    if (decision != null) {
-      for (io.inferencecache.index.ReplicaScore score : decision.scores()) {
-        response.addReplicaScores(
-            ReplicaScore.newBuilder()
-                .setReplicaId(score.replica())
-                .setScore(score.score())
-                .setMatchedTokens(score.matchedTokens())
-                .setEstimatedCacheHitProb(score.estimatedHitProbability())
-                .setTierValue(score.tier().ordinal()));
-      }
-      if (decision.consultedIndex()) {
-        response.setAdapterId(request.adapter());
-      }
-    }
+    List<ReplicaScore> scores = decision == null ? List.of() : decision.scores();
+    byte[] response =
+        LookupAnswer.encode(
+            outcome.reason().wire(),
+            elapsed / 1_000,
+            outcome.tokens(),
+            scores,
+            decision != null && decision.consultedIndex() ? request.adapter() : "");
     boolean probe = IndexPolicy.PROBE_TENANT.equals(request.tenant());
-    metrics.lookup(
-        request.model(),
-        outcome.reason(),
-        response.getReplicaScoresCount() > 0,
-        probe ? 0 : elapsed);
-    responses.onNext(response.build());
+    metrics.lookup(request.model(), outcome.reason(), !scores.isEmpty(), probe ? 0 : elapsed);
+    responses.onNext(response);
     responses.onCompleted();
     if (decision != null) {
       // LFU credit and speculative entries only for a match actually delivered.
