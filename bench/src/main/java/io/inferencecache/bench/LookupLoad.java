@@ -90,7 +90,11 @@ public final class LookupLoad {
     }
   }
 
-  /** What was measured. */
+  /**
+   * What was measured. {@code hiccupMaxMicros} and {@code stalledMillis} are the generator's hiccup
+   * meter over the same window: its latest wake-up, and the time lost to wake-ups later than 1 ms —
+   * the platform standing still, not the server being slow.
+   */
   public record Result(
       Target target,
       int concurrency,
@@ -103,7 +107,9 @@ public final class LookupLoad {
       double p99Micros,
       double p999Micros,
       double maxMicros,
-      Map<String, Long> reasons) {}
+      Map<String, Long> reasons,
+      double hiccupMaxMicros,
+      double stalledMillis) {}
 
   private static final String TENANT = "load";
   private static final String MODEL = "load-model";
@@ -117,6 +123,7 @@ public final class LookupLoad {
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    Hiccups hiccups = new Hiccups();
     ManagedChannel channel =
         NettyChannelBuilder.forTarget(options.server())
             .usePlaintext()
@@ -137,7 +144,7 @@ public final class LookupLoad {
       }
       LookupRouteRequest[] requests = requests(options, chains);
       HealthCheckRequest health = HealthCheckRequest.getDefaultInstance();
-      Driver driver = new Driver(channel, group.next(), options, requests, health);
+      Driver driver = new Driver(channel, group.next(), options, requests, health, hiccups);
       if (!options.warmup().isZero()) {
         driver.run(options.warmup());
       }
@@ -146,6 +153,7 @@ public final class LookupLoad {
       channel.shutdownNow();
       channel.awaitTermination(5, TimeUnit.SECONDS);
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      hiccups.close();
     }
   }
 
@@ -259,6 +267,7 @@ public final class LookupLoad {
     private final HealthGrpc.HealthStub health;
     private final LookupRouteRequest[] requests;
     private final HealthCheckRequest check;
+    private final Hiccups hiccups;
     private final Recorder recorder = new Recorder(3_600_000_000L, 3);
     private final Map<String, long[]> reasons = new TreeMap<>();
     // Loop-thread state of the current run.
@@ -279,8 +288,10 @@ public final class LookupLoad {
         EventLoop loop,
         Options options,
         LookupRouteRequest[] requests,
-        HealthCheckRequest check) {
+        HealthCheckRequest check,
+        Hiccups hiccups) {
       this.options = options;
+      this.hiccups = hiccups;
       this.channel = channel;
       this.loop = loop;
       this.lookupMethod =
@@ -294,6 +305,7 @@ public final class LookupLoad {
 
     Result run(Duration duration) throws Exception {
       CompletableFuture<Void> finished = new CompletableFuture<>();
+      hiccups.interval(); // what came before this run
       loop.execute(() -> {
         recorder.reset();
         reasons.clear();
@@ -308,6 +320,7 @@ public final class LookupLoad {
         pump();
       });
       finished.get(duration.toSeconds() + 120, TimeUnit.SECONDS);
+      Hiccups.Seen stalls = hiccups.interval();
       CompletableFuture<Result> result = new CompletableFuture<>();
       loop.execute(() -> {
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -327,7 +340,9 @@ public final class LookupLoad {
                 histogram.getValueAtPercentile(99) / 1e3,
                 histogram.getValueAtPercentile(99.9) / 1e3,
                 histogram.getMaxValue() / 1e3,
-                mix));
+                mix,
+                stalls.maxMicros(),
+                stalls.stalledMillis()));
       });
       return result.get(30, TimeUnit.SECONDS);
     }

@@ -157,11 +157,17 @@ final class LookupBenchCommand implements Callable<Integer> {
               .name("reasons")
               .beginObject();
       r.reasons().forEach((k, v) -> json.name(k).value(v));
-      out.println(json.endObject().endObject());
+      json.endObject()
+          .name("hiccupMaxUs")
+          .value(r.hiccupMaxMicros(), 1)
+          .name("stalledMs")
+          .value(r.stalledMillis(), 1);
+      out.println(json.endObject());
     } else {
       out.printf(
           "%s: %d calls (%d errors) in %s, %.0f calls/s; latency p50 %.0f us, p90 %.0f us,"
-              + " p99 %.0f us, p99.9 %.0f us, max %.0f us; reasons %s%n",
+              + " p99 %.0f us, p99.9 %.0f us, max %.0f us; reasons %s;"
+              + " machine stalls: max %.0f us, %.1f ms in all%n",
           target,
           r.calls(),
           r.errors(),
@@ -172,7 +178,9 @@ final class LookupBenchCommand implements Callable<Integer> {
           r.p99Micros(),
           r.p999Micros(),
           r.maxMicros(),
-          r.reasons());
+          r.reasons(),
+          r.hiccupMaxMicros(),
+          r.stalledMillis());
     }
     out.flush();
     return r.errors() == 0 ? 0 : 1;

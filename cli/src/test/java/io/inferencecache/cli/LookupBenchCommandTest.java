@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * {@code inferencecache bench lookup} against a real server on loopback: it populates the index,
  * every lookup of a populated chain is a PREFIX_MATCH (which also proves the generator's
  * reason-only response reader), the health baseline answers SERVING, an open loop keeps to its
- * rate, and a second run finds what the first one populated.
+ * rate, a second run finds what the first one populated, and the hiccup meter reports.
  */
 class LookupBenchCommandTest {
 
@@ -48,6 +48,9 @@ class LookupBenchCommandTest {
       assertThat(lookups.path("p99Us").asDouble())
           .isGreaterThanOrEqualTo(lookups.path("p50Us").asDouble());
       assertThat(server.index().entryCount()).isEqualTo(4096);
+      // The hiccup meter ran beside the load: a 1 ms sleep always wakes a little late.
+      assertThat(lookups.path("hiccupMaxUs").asDouble()).isPositive();
+      assertThat(lookups.path("stalledMs").asDouble()).isGreaterThanOrEqualTo(0);
 
       // Nothing populated this time: the chains of the first run are still there.
       JsonNode again =
