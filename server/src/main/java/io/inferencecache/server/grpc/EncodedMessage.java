@@ -16,6 +16,11 @@ public final class EncodedMessage extends ByteArrayInputStream implements KnownL
     super(bytes);
   }
 
+  /** The {@code length} bytes at {@code offset} of a larger array. */
+  public EncodedMessage(byte[] bytes, int offset, int length) {
+    super(bytes, offset, length);
+  }
+
   @Override
   public int drainTo(OutputStream target) throws IOException {
     int length = count - pos;

@@ -11,7 +11,8 @@ import java.util.List;
  * A {@code LookupRouteResponse} written straight to its protobuf bytes: the same bytes the
  * generated message would serialize to (fields in number order, proto3 defaults left out), without
  * a builder, a message per replica and a list per call on the transport thread. {@code
- * LookupAnswerTest} holds it to the generated code.
+ * LookupAnswerTest} holds it to the generated code. A field added to {@code LookupRouteResponse} or
+ * {@code ReplicaScore} must be added here and to that test.
  */
 final class LookupAnswer {
 

@@ -75,6 +75,25 @@ class LookupAnswerTest {
   }
 
   @Test
+  void theEncoderKnowsEveryFieldOfTheMessages() {
+    // A field added to the proto fails here first: add it to LookupAnswer and to assertSame.
+    assertThat(
+            LookupRouteResponse.getDescriptor().getFields().stream()
+                .map(f -> f.getNumber() + ":" + f.getName()))
+        .containsExactly(
+            "1:replica_scores",
+            "2:reason_code",
+            "3:lookup_latency_us",
+            "4:token_ids",
+            "5:adapter_id");
+    assertThat(
+            io.inferencecache.proto.v1alpha1.ReplicaScore.getDescriptor().getFields().stream()
+                .map(f -> f.getNumber() + ":" + f.getName()))
+        .containsExactly(
+            "1:replica_id", "2:score", "3:matched_tokens", "4:estimated_cache_hit_prob", "5:tier");
+  }
+
+  @Test
   void theMarshallerHandsOverTheBytesWithTheirLength() throws Exception {
     byte[] encoded = LookupAnswer.encode("NO_HINT", 5, null, List.of(), "");
     try (InputStream stream = LookupAnswer.marshaller().stream(encoded)) {
@@ -85,6 +104,16 @@ class LookupAnswerTest {
       assertThat(stream.available()).isZero();
     }
     assertThat(LookupRouteResponse.parseFrom(encoded).getReasonCode()).isEqualTo("NO_HINT");
+
+    // A slice of a larger array: only its bytes.
+    byte[] around = new byte[encoded.length + 7];
+    System.arraycopy(encoded, 0, around, 3, encoded.length);
+    try (EncodedMessage slice = new EncodedMessage(around, 3, encoded.length)) {
+      assertThat(slice.available()).isEqualTo(encoded.length);
+      ByteArrayOutputStream drained = new ByteArrayOutputStream();
+      assertThat(slice.drainTo(drained)).isEqualTo(encoded.length);
+      assertThat(drained.toByteArray()).isEqualTo(encoded);
+    }
   }
 
   private static ReplicaScore scoreFor(String replica) {
