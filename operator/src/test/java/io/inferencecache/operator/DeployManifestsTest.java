@@ -297,10 +297,11 @@ class DeployManifestsTest {
    * and {@code {{ toJson .Values.x }}}, which this renders with the chart's default values (helm is
    * not installed here); the base's image is set by its kustomization's {@code images}.
    */
-  @Test
-  void theHelmChartRendersTheBase() throws Exception {
-    Path chart = DEPLOY.resolve("helm/inference-cache");
-    JsonNode values = YAML.readTree(chart.resolve("values.yaml").toFile());
+  private static final Path CHART = DEPLOY.resolve("helm/inference-cache");
+
+  /** The chart's objects, its templates rendered with {@code values}. */
+  private static List<HasMetadata> render(JsonNode values) throws Exception {
+    Path chart = CHART;
     List<HasMetadata> rendered = new ArrayList<>();
     try (var templates = Files.list(chart.resolve("templates"))) {
       for (Path template : templates.sorted().toList()) {
@@ -327,6 +328,12 @@ class DeployManifestsTest {
         Files.delete(tmp);
       }
     }
+    return rendered;
+  }
+
+  @Test
+  void theHelmChartRendersTheBase() throws Exception {
+    List<HasMetadata> rendered = render(YAML.readTree(CHART.resolve("values.yaml").toFile()));
     JsonNode images =
         YAML.readTree(DEPLOY.resolve("base/kustomization.yaml").toFile()).path("images").get(0);
     String image = images.path("newName").asText() + ":" + images.path("newTag").asText();
@@ -357,6 +364,27 @@ class DeployManifestsTest {
           .as(object.getKind() + " " + object.getMetadata().getName())
           .isEqualTo(JSON.readTree(K8S.asJson(object)));
     }
+  }
+
+  @Test
+  void serverSettingsGoThroughTheChartAsEnvironmentVariables() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode values =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            YAML.readTree(CHART.resolve("values.yaml").toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) values.path("server"))
+        .set("env", YAML.readTree("[{name: INFERENCECACHE_MAX_ENTRIES, value: \"5000000\"}]"));
+    Deployment server =
+        of(render(values), Deployment.class).stream()
+            .filter(d -> d.getMetadata().getName().equals("inference-cache-server"))
+            .findFirst()
+            .orElseThrow();
+    Container container = server.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getEnv())
+        .singleElement()
+        .satisfies(e -> {
+          assertThat(e.getName()).isEqualTo("INFERENCECACHE_MAX_ENTRIES");
+          assertThat(e.getValue()).isEqualTo("5000000");
+        });
   }
 
   @Test
