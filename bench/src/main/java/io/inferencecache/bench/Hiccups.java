@@ -16,7 +16,9 @@ final class Hiccups implements AutoCloseable {
 
   private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
-  private final Recorder recorder = new Recorder(TimeUnit.HOURS.toNanos(1), 2);
+  private static final long HIGHEST_NANOS = TimeUnit.HOURS.toNanos(1);
+
+  private final Recorder recorder = new Recorder(HIGHEST_NANOS, 2);
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -31,7 +33,8 @@ final class Hiccups implements AutoCloseable {
     while (running) {
       long before = System.nanoTime();
       LockSupport.parkNanos(TICK_NANOS);
-      recorder.recordValue(Math.max(0, System.nanoTime() - before - TICK_NANOS));
+      long late = System.nanoTime() - before - TICK_NANOS;
+      recorder.recordValue(Math.min(HIGHEST_NANOS, Math.max(0, late)));
     }
   }
 

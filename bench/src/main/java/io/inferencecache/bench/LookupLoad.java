@@ -122,7 +122,6 @@ public final class LookupLoad {
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-    Hiccups hiccups = new Hiccups();
     ManagedChannel channel =
         NettyChannelBuilder.forTarget(options.server())
             .usePlaintext()
@@ -135,7 +134,7 @@ public final class LookupLoad {
             .disableRetry()
             .maxInboundMessageSize(16 << 20)
             .build();
-    try {
+    try (Hiccups hiccups = new Hiccups()) {
       reach(channel, options.server());
       int chains = (int) Math.max(1, options.entries() / options.chainBlocks());
       if (options.entries() > 0) {
@@ -152,7 +151,6 @@ public final class LookupLoad {
       channel.shutdownNow();
       channel.awaitTermination(5, TimeUnit.SECONDS);
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      hiccups.close();
     }
   }
 
@@ -222,10 +220,11 @@ public final class LookupLoad {
   }
 
   /**
-   * The lookup requests, encoded once, into one array: at 4 096 requests of about 700 bytes it is
-   * larger than half a G1 region, so it is allocated in the old generation at once. As thousands of
-   * messages (or arrays) it would be copied at each of the generator's young collections until it
-   * was tenured: pauses of 10 ms and more, charged to the server's latencies.
+   * The lookup requests, encoded once, into one array: at 4 096 requests of about 700 bytes (2.8
+   * MB) it is larger than half a G1 region for heaps up to 16 GB (regions up to 4 MB), so it is
+   * allocated in the old generation at once. As thousands of messages (or arrays) it would be
+   * copied at each of the generator's young collections until it was tenured: pauses of 10 ms and
+   * more, charged to the server's latencies.
    */
   private static Encoded[] requests(Options options, int chains) {
     SplittableRandom random = new SplittableRandom(options.seed() + 1);
@@ -296,6 +295,9 @@ public final class LookupLoad {
     private boolean timerPending;
     // Set while pump() sends: a call that fails inside its own send must not pump again.
     private boolean pumping;
+    // A call failed inside its own send (the server is gone): the closed loop pauses 1 ms rather
+    // than spin through failing calls at full speed.
+    private boolean failedInSend;
     private CompletableFuture<Void> done;
 
     Driver(
@@ -327,6 +329,7 @@ public final class LookupLoad {
         completed = 0;
         errors = 0;
         inFlight = 0;
+        failedInSend = false;
         done = finished;
         interval = options.rate() > 0 ? 1e9 / options.rate() : 0;
         start = System.nanoTime();
@@ -382,6 +385,20 @@ public final class LookupLoad {
         while (now < end && inFlight < options.concurrency()) {
           send(now);
           now = System.nanoTime();
+          if (failedInSend) {
+            failedInSend = false;
+            if (!timerPending && now < end) {
+              timerPending = true;
+              loop.schedule(
+                  () -> {
+                    timerPending = false;
+                    pump();
+                  },
+                  1,
+                  TimeUnit.MILLISECONDS);
+            }
+            break;
+          }
         }
       } else {
         while (inFlight < options.concurrency()) {
@@ -444,6 +461,7 @@ public final class LookupLoad {
       @Override
       public void onError(Throwable t) {
         errors++;
+        failedInSend |= pumping;
         finish();
       }
 

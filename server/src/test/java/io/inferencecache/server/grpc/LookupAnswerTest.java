@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The hand-written LookupRouteResponse encoder writes, byte for byte, what the generated message
  * serializes to: proto3 defaults left out (empty strings, zero numbers, a 0.0 float but not -0.0),
- * negative int32 sign-extended, token ids packed, non-ASCII replica ids in UTF-8.
+ * negative int32 sign-extended, token ids packed, non-ASCII replica ids in UTF-8 (an unpaired
+ * surrogate as '?', as protobuf writes it).
  */
 class LookupAnswerTest {
 
@@ -25,7 +26,9 @@ class LookupAnswerTest {
   };
   private static final int[] INTS = {0, 1, 127, 128, 16_384, -1, Integer.MIN_VALUE, 1 << 30};
   private static final long[] LONGS = {0, 1, 127, 128, 1L << 35, Long.MAX_VALUE, -1};
-  private static final String[] REPLICAS = {"", "pod-a", "réplica-ü", "副本", "x".repeat(200)};
+  private static final String[] REPLICAS = {
+    "", "pod-a", "réplica-ü", "副本", "x".repeat(200), "a\uD800b", "\uDC00", "\uD83D\uDE00"
+  };
 
   @Test
   void edgeCasesMatchTheGeneratedCode() {

@@ -71,6 +71,36 @@ class ChatTemplateTest {
   }
 
   @Test
+  void theOtherStringMethodsArePythonsToo() {
+    Map<String, ?> vars = Map.of("xs", List.of("a", "b", "c"), "one", List.of("x"));
+    // Each expected value is what Python 3 gives for the same expression.
+    assertThat(render("{{ '0123'.isdigit() }} {{ '12a'.isdigit() }} {{ ''.isdigit() }}", vars))
+        .isEqualTo("true false false");
+    assertThat(render("{{ ' \t\n'.isspace() }} {{ ' x '.isspace() }} {{ ''.isspace() }}", vars))
+        .isEqualTo("true false false");
+    assertThat(render("{{ 'hELLO wORLD'.capitalize() }}|{{ ''.capitalize() }}", vars))
+        .isEqualTo("Hello world|");
+    assertThat(render("{{ \"they're bill's\".title() }}", vars)).isEqualTo("They'Re Bill'S");
+    assertThat(
+            render(
+                "{{ 'abcabc'.count('bc') }} {{ 'aaaa'.count('aa') }} {{ 'ab'.count('') }}", vars))
+        .isEqualTo("2 2 3");
+    assertThat(render("{{ 'abcabc'.find('ca') }} {{ 'abc'.find('z') }}", vars)).isEqualTo("2 -1");
+    assertThat(render("{{ ', '.join(xs) }}|{{ '-'.join(one) }}|{{ '-'.join([]) }}", vars))
+        .isEqualTo("a, b, c|x|");
+    assertThat(render("{{ 'straße'.upper() }} {{ 'İ'.lower()|length }}", vars))
+        .isEqualTo("STRASSE 2");
+    assertThat(render("{{ 'abc'.replace('', '-') }}|{{ 'abc'.replace('', '-', 2) }}", vars))
+        .isEqualTo("-a-b-c-|-a-bc");
+    assertThatThrownBy(() -> render("{{ 'a'.join('b') }}", vars))
+        .isInstanceOf(ChatTemplate.TemplateException.class)
+        .hasMessageContaining("join takes a list");
+    assertThatThrownBy(() -> render("{{ 'a'.find() }}", vars))
+        .isInstanceOf(ChatTemplate.TemplateException.class)
+        .hasMessageContaining("find is missing argument 1");
+  }
+
+  @Test
   void keywordArgumentsAndWhitespaceFollowPython() {
     Map<String, ?> vars = Map.of("t", "   1   2   3   ", "nb", "x\u00a0");
     // Python: ['1', '2   3   '] and ['1   2   3   ']: the remainder keeps its trailing spaces.
