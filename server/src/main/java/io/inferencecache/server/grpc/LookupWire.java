@@ -139,8 +139,8 @@ public final class LookupWire {
       int field = (int) (tag >>> 3);
       int type = (int) (tag & 7);
       switch (field) {
-        case 1 -> wire.model = in.string(type);
-        case 2 -> wire.tenant = in.string(type);
+        case 1 -> wire.model = in.identifier(type);
+        case 2 -> wire.tenant = in.identifier(type);
         case 3 -> {
           int length = in.length(type);
           wire.hasPrefixHash = length > 0;
@@ -148,7 +148,7 @@ public final class LookupWire {
           in.at += length;
         }
         case 4 -> wire.prefixTokenCount = (int) in.varint(type);
-        case 5 -> wire.scheme = in.string(type);
+        case 5 -> wire.scheme = in.identifier(type);
         case 6 -> {
           int length = in.length(type);
           wire.hasSlo = true;
@@ -187,7 +187,7 @@ public final class LookupWire {
           }
           in.at += length;
         }
-        case 11 -> wire.adapter = in.string(type);
+        case 11 -> wire.adapter = in.identifier(type);
         case 12, 13 -> {
           int length = in.length(type);
           if (wire.countPrompt(length, limits)) {
@@ -287,6 +287,48 @@ public final class LookupWire {
     }
   }
 
+  private static final Identifiers IDENTIFIERS = new Identifiers();
+
+  /**
+   * The identifier fields (tenant, model, hash scheme, adapter), decoded once: a gateway sends the
+   * same few values on every call, and decoding them afresh was 5 % of the transport thread's time
+   * per lookup. The same {@code String} each time also keeps its hash code cached for the policy,
+   * domain and metrics maps keyed by it. A fixed table of 256 slots indexed by a hash of the bytes;
+   * a slot holds an immutable pair, replaced on a miss, so any number of distinct values keeps it
+   * bounded (they only miss). Shared by all threads: a slot is written racily, but a pair is
+   * immutable, so a reader sees a whole pair or an older one.
+   */
+  static final class Identifiers {
+    private static final int SLOTS = 256;
+    private static final int MAX_BYTES = 256;
+
+    private record Entry(byte[] bytes, String value) {}
+
+    private final Entry[] slots = new Entry[SLOTS];
+
+    String decode(byte[] source, int at, int length) {
+      if (length == 0) {
+        return "";
+      }
+      if (length > MAX_BYTES) {
+        return new String(source, at, length, StandardCharsets.UTF_8);
+      }
+      int hash = length;
+      for (int i = at; i < at + length; i++) {
+        hash = 31 * hash + source[i];
+      }
+      int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
+      Entry entry = slots[slot];
+      if (entry != null
+          && Arrays.equals(entry.bytes(), 0, entry.bytes().length, source, at, at + length)) {
+        return entry.value();
+      }
+      String value = new String(source, at, length, StandardCharsets.UTF_8);
+      slots[slot] = new Entry(Arrays.copyOfRange(source, at, at + length), value);
+      return value;
+    }
+  }
+
   /** Protobuf wire primitives over a byte range, every length checked against what is left. */
   private static final class Reader {
     final byte[] bytes;
@@ -339,6 +381,14 @@ public final class LookupWire {
     String string(int type) throws IOException {
       int length = length(type);
       String value = new String(bytes, at, length, StandardCharsets.UTF_8);
+      at += length;
+      return value;
+    }
+
+    /** A tenant, model, scheme or adapter id: decoded through {@link Identifiers}. */
+    String identifier(int type) throws IOException {
+      int length = length(type);
+      String value = IDENTIFIERS.decode(bytes, at, length);
       at += length;
       return value;
     }

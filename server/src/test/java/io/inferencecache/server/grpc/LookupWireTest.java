@@ -22,6 +22,31 @@ class LookupWireTest {
 
   private static final LookupOptions LIMITS = new LookupOptions(16, 1 << 20, 1 << 16);
 
+  @Test
+  void identifiersDecodeOnceAndStayRightWhateverTheirNumber() {
+    LookupWire.Identifiers identifiers = new LookupWire.Identifiers();
+    byte[] llama = "xxllama-3-8b".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String first = identifiers.decode(llama, 2, llama.length - 2);
+    assertThat(first).isEqualTo("llama-3-8b");
+    // The same bytes anywhere give the same String, decoded once.
+    byte[] again = "llama-3-8b".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(identifiers.decode(again, 0, again.length)).isSameAs(first);
+    // Far more distinct values than slots: every one still decodes to itself.
+    for (int i = 0; i < 10_000; i++) {
+      String value = (i % 3 == 0 ? "模型-" : "team-") + i;
+      byte[] bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(identifiers.decode(bytes, 0, bytes.length)).isEqualTo(value);
+      assertThat(identifiers.decode(again, 0, again.length)).isEqualTo("llama-3-8b");
+    }
+    byte[] malformed = {'a', (byte) 0xC3, 'b'};
+    assertThat(identifiers.decode(malformed, 0, 3))
+        .isEqualTo(new String(malformed, java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(identifiers.decode(malformed, 1, 0)).isEmpty();
+    String long1 = "m".repeat(300);
+    byte[] longBytes = long1.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(identifiers.decode(longBytes, 0, longBytes.length)).isEqualTo(long1);
+  }
+
   @Property(tries = 500)
   void readsWhatTheProtobufRuntimeWrites(@ForAll long seed) throws IOException {
     Random random = new Random(seed);
