@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import io.grpc.CallOptions;
+import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -517,7 +518,13 @@ public final class LookupLoad {
     @Override
     public String parse(InputStream stream) {
       try {
-        CodedInputStream in = CodedInputStream.newInstance(stream);
+        // gRPC hands over a stream that knows its length: read exactly that into one array. A
+        // decoder over the stream itself would allocate a 4 KiB buffer per answer.
+        byte[] bytes =
+            stream instanceof KnownLength
+                ? stream.readNBytes(stream.available())
+                : stream.readAllBytes();
+        CodedInputStream in = CodedInputStream.newInstance(bytes);
         String reason = "";
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
           if (WireFormat.getTagFieldNumber(tag) == REASON_FIELD
