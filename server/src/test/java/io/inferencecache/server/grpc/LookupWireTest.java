@@ -23,6 +23,21 @@ class LookupWireTest {
   private static final LookupOptions LIMITS = new LookupOptions(16, 1 << 20, 1 << 16);
 
   @Test
+  void anEightByteHashIsItsOwnKeyReadBigEndian() {
+    // Against the fingerprint's own encoder, not WireKeys itself.
+    Random random = new Random(11);
+    for (int i = 0; i < 1_000; i++) {
+      long key = random.nextLong();
+      byte[] wire = io.inferencecache.core.fingerprint.IcXxh3.toWire(key);
+      byte[] around = new byte[wire.length + 5];
+      System.arraycopy(wire, 0, around, 3, wire.length);
+      assertThat(WireKeys.key(around, 3, 8)).isEqualTo(key);
+    }
+    assertThat(WireKeys.key(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, 0, 8))
+        .isEqualTo(0x0102030405060708L);
+  }
+
+  @Test
   void identifiersDecodeOnceAndStayRightWhateverTheirNumber() {
     LookupWire.Identifiers identifiers = new LookupWire.Identifiers();
     byte[] llama = "xxllama-3-8b".getBytes(java.nio.charset.StandardCharsets.UTF_8);
