@@ -534,6 +534,86 @@ class DoctorCommandTest {
   }
 
   @Test
+  void failingControlEndpointsAnUnreadableTokenAndAMissingServiceAreNamed() throws Exception {
+    try (OneEngineServer server = new OneEngineServer()) {
+      // /policy answers 500 and /probe 404; /snapshot is fine.
+      com.sun.net.httpserver.HttpServer control =
+          com.sun.net.httpserver.HttpServer.create(
+              new java.net.InetSocketAddress("127.0.0.1", 0), 4);
+      control.createContext(
+          "/",
+          exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            int code = path.equals("/policy") ? 500 : path.equals("/probe") ? 404 : 200;
+            byte[] body = "{\"replicas\":[],\"totalPrefixes\":0}".getBytes();
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            exchange.sendResponseHeaders(code, head ? -1 : body.length);
+            if (!head) {
+              exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+          });
+      control.start();
+      try {
+        String port = String.valueOf(control.getAddress().getPort());
+        JsonNode result = doctor("--server-endpoint", server.grpc(), "--control-port", port);
+        assertThat(finding(result, "PL003").path("status").asText()).isEqualTo("WARN");
+        assertThat(finding(result, "PL003").path("message").asText()).isEqualTo("answered 500");
+        assertThat(finding(result, "PB001").path("status").asText()).isEqualTo("FAIL");
+        assertThat(finding(result, "PB001").path("message").asText()).contains("not served (404)");
+        assertThat(codes(result)).contains("SN004").doesNotContain("PL002", "PB002", "PB003");
+
+        // A token path that cannot be read (a directory) is a failure, not an anonymous read.
+        Path unreadable = Files.createDirectories(dir.resolve("token-dir"));
+        JsonNode token =
+            doctor(
+                "--server-endpoint", server.grpc(),
+                "--control-port", port,
+                "--snapshot-token-file", unreadable.toString());
+        assertThat(finding(token, "SN001").path("message").asText())
+            .startsWith("cannot read --snapshot-token-file");
+        assertThat(codes(token)).doesNotContain("SN003", "SN004");
+
+        // The same as a table: a header, then a row per finding, failures first.
+        CommandRun table =
+            CommandRun.of(
+                "doctor",
+                "--kubeconfig",
+                kubeconfig.toString(),
+                "-o",
+                "table",
+                "--server-endpoint",
+                server.grpc(),
+                "--control-port",
+                port,
+                "--snapshot-token-file",
+                dir.resolve("no-token").toString());
+        List<String> lines = table.out().lines().toList();
+        assertThat(lines.get(0)).startsWith("STATUS").contains("CODE", "CHECK", "RESOURCE");
+        assertThat(lines.get(1)).startsWith("FAIL").contains("PB001");
+        assertThat(lines).anyMatch(l -> l.startsWith("WARN") && l.contains("PL003"));
+        assertThat(table.exitCode()).isEqualTo(result.path("summary").path("exitCode").asInt());
+      } finally {
+        control.stop(0);
+      }
+    }
+    // No --server-endpoint and no Service in the cluster: which Service, and what to do.
+    JsonNode noService = doctor("--timeout", "2s");
+    assertThat(finding(noService, "SV001").path("message").asText())
+        .contains("no Service inference-cache-server in inference-cache-system")
+        .contains("--server-endpoint");
+  }
+
+  private static JsonNode finding(JsonNode result, String code) {
+    for (JsonNode f : result.path("findings")) {
+      if (f.path("code").asText().equals(code)) {
+        return f;
+      }
+    }
+    throw new AssertionError("no finding " + code + " in " + result);
+  }
+
+  @Test
   void badFlagsAreUsageErrors() {
     CommandRun output = CommandRun.of("doctor", "-o", "yaml");
     assertThat(output.exitCode()).isEqualTo(Main.USAGE_ERROR);
