@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import io.grpc.CallOptions;
-import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -133,7 +132,7 @@ public final class LookupLoad {
             // No call is ever retried: without retries the channel skips the per-call buffering
             // and bookkeeping a retriable call carries.
             .disableRetry()
-            .maxInboundMessageSize(16 << 20)
+            .maxInboundMessageSize(ReasonOnly.MAX_ANSWER_BYTES)
             .build();
     try (Hiccups hiccups = new Hiccups()) {
       reach(channel, options.server());
@@ -509,6 +508,8 @@ public final class LookupLoad {
    */
   static final class ReasonOnly implements MethodDescriptor.Marshaller<String> {
     private static final int REASON_FIELD = 2;
+    // The channel's own inbound limit.
+    private static final int MAX_ANSWER_BYTES = 16 << 20;
 
     @Override
     public InputStream stream(String value) {
@@ -518,12 +519,8 @@ public final class LookupLoad {
     @Override
     public String parse(InputStream stream) {
       try {
-        // gRPC hands over a stream that knows its length: read exactly that into one array. A
-        // decoder over the stream itself would allocate a 4 KiB buffer per answer.
-        byte[] bytes =
-            stream instanceof KnownLength
-                ? stream.readNBytes(stream.available())
-                : stream.readAllBytes();
+        // One exact array: a decoder over the stream itself would allocate 4 KiB per answer.
+        byte[] bytes = EncodedMessage.read(stream, MAX_ANSWER_BYTES);
         CodedInputStream in = CodedInputStream.newInstance(bytes);
         String reason = "";
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {

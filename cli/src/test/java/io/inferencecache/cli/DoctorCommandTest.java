@@ -464,11 +464,7 @@ class DoctorCommandTest {
       // A control listener that refuses the token, then one that answers what is not JSON.
       for (int status : new int[] {401, 200}) {
         com.sun.net.httpserver.HttpServer control =
-            com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress("127.0.0.1", 0), 4);
-        control.createContext(
-            "/",
-            exchange -> {
+            control(exchange -> {
               byte[] body = (status == 200 ? "not json" : "unauthorized").getBytes();
               int code = exchange.getRequestURI().getPath().equals("/snapshot") ? status : 405;
               exchange.sendResponseHeaders(
@@ -478,7 +474,6 @@ class DoctorCommandTest {
               }
               exchange.close();
             });
-        control.start();
         try {
           JsonNode result =
               doctor(
@@ -504,11 +499,7 @@ class DoctorCommandTest {
     try (OneEngineServer server = new OneEngineServer()) {
       // A control listener that answers /snapshot only to the token's bearer.
       com.sun.net.httpserver.HttpServer control =
-          com.sun.net.httpserver.HttpServer.create(
-              new java.net.InetSocketAddress("127.0.0.1", 0), 4);
-      control.createContext(
-          "/",
-          exchange -> {
+          control(exchange -> {
             boolean bearer =
                 "Bearer s3cret".equals(exchange.getRequestHeaders().getFirst("Authorization"));
             byte[] body = (bearer ? "{\"replicas\":[],\"totalPrefixes\":0}" : "no").getBytes();
@@ -516,7 +507,6 @@ class DoctorCommandTest {
             exchange.getResponseBody().write(body);
             exchange.close();
           });
-      control.start();
       try {
         String port = String.valueOf(control.getAddress().getPort());
         JsonNode withToken =
@@ -538,11 +528,7 @@ class DoctorCommandTest {
     try (OneEngineServer server = new OneEngineServer()) {
       // /policy answers 500 and /probe 404; /snapshot is fine.
       com.sun.net.httpserver.HttpServer control =
-          com.sun.net.httpserver.HttpServer.create(
-              new java.net.InetSocketAddress("127.0.0.1", 0), 4);
-      control.createContext(
-          "/",
-          exchange -> {
+          control(exchange -> {
             String path = exchange.getRequestURI().getPath();
             int code = path.equals("/policy") ? 500 : path.equals("/probe") ? 404 : 200;
             byte[] body = "{\"replicas\":[],\"totalPrefixes\":0}".getBytes();
@@ -553,7 +539,6 @@ class DoctorCommandTest {
             }
             exchange.close();
           });
-      control.start();
       try {
         String port = String.valueOf(control.getAddress().getPort());
         JsonNode result = doctor("--server-endpoint", server.grpc(), "--control-port", port);
@@ -602,6 +587,16 @@ class DoctorCommandTest {
     assertThat(finding(noService, "SV001").path("message").asText())
         .contains("no Service inference-cache-server in inference-cache-system")
         .contains("--server-endpoint");
+  }
+
+  /** A control listener on a free loopback port, answering every path with {@code handler}. */
+  private static com.sun.net.httpserver.HttpServer control(
+      com.sun.net.httpserver.HttpHandler handler) throws java.io.IOException {
+    com.sun.net.httpserver.HttpServer control =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 4);
+    control.createContext("/", handler);
+    control.start();
+    return control;
   }
 
   private static JsonNode finding(JsonNode result, String code) {

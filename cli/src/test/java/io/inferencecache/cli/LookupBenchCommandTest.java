@@ -158,7 +158,9 @@ class LookupBenchCommandTest {
     CommandRun done = run.get(50, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(done.exitCode()).as(done.err()).isEqualTo(1);
     JsonNode result = JSON.readTree(done.out());
-    assertThat(result.path("errors").asLong()).isPositive();
+    // Failed calls are counted, but the loop does not spin on them: after a call fails in its own
+    // send it waits 1 ms (about 1 000 failures a second; spinning made millions).
+    assertThat(result.path("errors").asLong()).isBetween(1L, 10_000L);
     assertThat(result.path("calls").asLong()).isPositive();
   }
 

@@ -49,16 +49,13 @@ class ConcurrencyStressTest {
                 for (int round = 0; round < ROUNDS; round++) {
                   // Each round stores a chain sharing its first half with the other writers,
                   // then removes its private half again on even rounds.
-                  long[] keys = new long[CHAIN];
-                  int[] tokens = new int[CHAIN];
-                  for (int i = 0; i < CHAIN; i++) {
-                    keys[i] = i < CHAIN / 2 ? i + 1 : ((long) round << 20) | (i + 1);
-                    tokens[i] = (i + 1) * 16;
-                  }
-                  index.storeChain(new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, 0));
+                  ChainUpdate chain = chain(replica, round, 0);
+                  index.storeChain(chain);
                   if (round % 2 == 0) {
                     index.removeKeys(
-                        DOMAIN, replica, java.util.Arrays.copyOfRange(keys, CHAIN / 2, CHAIN));
+                        DOMAIN,
+                        replica,
+                        java.util.Arrays.copyOfRange(chain.keys(), CHAIN / 2, CHAIN));
                   }
                 }
               }));
@@ -109,13 +106,7 @@ class ConcurrencyStressTest {
               failures,
               () -> {
                 for (int round = 0; round < ROUNDS; round++) {
-                  long[] keys = new long[CHAIN];
-                  int[] tokens = new int[CHAIN];
-                  for (int i = 0; i < CHAIN; i++) {
-                    keys[i] = i < CHAIN / 2 ? i + 1 : (((writer << 16) | round) << 20) | (i + 1);
-                    tokens[i] = (i + 1) * 16;
-                  }
-                  index.storeChain(new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, 0));
+                  index.storeChain(chain(replica, (writer << 16) | round, 0));
                   if (round % 50 == 24) {
                     index.clearReplica(DOMAIN, replica); // the engine restarted
                   }
@@ -180,14 +171,7 @@ class ConcurrencyStressTest {
               failures,
               () -> {
                 for (int round = 0; round < ROUNDS; round++) {
-                  long[] keys = new long[CHAIN];
-                  int[] tokens = new int[CHAIN];
-                  for (int i = 0; i < CHAIN; i++) {
-                    keys[i] = i < CHAIN / 2 ? i + 1 : (((writer << 16) | round) << 20) | (i + 1);
-                    tokens[i] = (i + 1) * 16;
-                  }
-                  index.storeChain(
-                      new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, clock.micros()));
+                  index.storeChain(chain(replica, (writer << 16) | round, clock.micros()));
                   if (round % 20 == 7) {
                     index.clearReplica(DOMAIN, replica);
                   }
@@ -249,6 +233,20 @@ class ConcurrencyStressTest {
   }
 
   /** A thread that waits for {@code start}, runs {@code body}, and records what it throws. */
+  /**
+   * A chain of {@code CHAIN} blocks on {@code replica}: its first half shared by every writer, its
+   * second half private to {@code privateBits}.
+   */
+  private static ChainUpdate chain(String replica, long privateBits, long micros) {
+    long[] keys = new long[CHAIN];
+    int[] tokens = new int[CHAIN];
+    for (int i = 0; i < CHAIN; i++) {
+      keys[i] = i < CHAIN / 2 ? i + 1 : (privateBits << 20) | (i + 1);
+      tokens[i] = (i + 1) * 16;
+    }
+    return new ChainUpdate(DOMAIN, replica, keys, tokens, Tier.T1, micros);
+  }
+
   private static Thread racer(CountDownLatch start, Queue<Throwable> failures, Body body) {
     return Thread.ofPlatform()
         .start(() -> {

@@ -4,6 +4,7 @@ import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
@@ -19,6 +20,19 @@ public final class EncodedMessage extends ByteArrayInputStream implements KnownL
   /** The {@code length} bytes at {@code offset} of a larger array. */
   public EncodedMessage(byte[] bytes, int offset, int length) {
     super(bytes, offset, length);
+  }
+
+  /**
+   * A message's bytes as gRPC hands them to a marshaller: a stream that knows its length is read
+   * into exactly one array of that length (not through {@code readNBytes}' 16 KiB buffers and copy,
+   * nor a decoder's own buffer). At most {@code maxBytes + 1} bytes are read, so a caller tells a
+   * message over its bound by the length.
+   */
+  public static byte[] read(InputStream stream, int maxBytes) throws IOException {
+    int size = stream instanceof KnownLength ? stream.available() : -1;
+    return size >= 0 && size <= maxBytes
+        ? stream.readNBytes(size)
+        : stream.readNBytes(maxBytes + 1);
   }
 
   @Override

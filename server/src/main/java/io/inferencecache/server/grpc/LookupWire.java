@@ -2,7 +2,6 @@ package io.inferencecache.server.grpc;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.inferencecache.server.WireKeys;
@@ -422,13 +421,7 @@ public final class LookupWire {
       @Override
       public LookupWire parse(InputStream stream) {
         try {
-          // gRPC hands over a stream that knows its length: read exactly that, one array, instead
-          // of readNBytes' 16 KiB buffers and copy (most of the server's allocation per call).
-          int size = stream instanceof KnownLength ? stream.available() : -1;
-          byte[] bytes =
-              size >= 0 && size <= maxBytes
-                  ? stream.readNBytes(size)
-                  : stream.readNBytes(maxBytes + 1);
+          byte[] bytes = EncodedMessage.read(stream, maxBytes);
           if (bytes.length > maxBytes) {
             throw Status.RESOURCE_EXHAUSTED
                 .withDescription("LookupRoute request larger than " + maxBytes + " bytes")
