@@ -12,9 +12,11 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.DefaultSelectStrategyFactory;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.SelectStrategyFactory;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
@@ -32,6 +34,7 @@ import io.inferencecache.server.grpc.EncodedMessage;
 import io.inferencecache.subscriber.report.AckObserver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -65,6 +68,8 @@ public final class LookupLoad {
    * @param chainBlocks blocks per lookup chain
    * @param entries (key, replica) entries to populate; 0 to use what the server holds
    * @param replicas replicas the populated chains spread over
+   * @param busyPoll how long the generator's event loop polls its socket before it sleeps; zero to
+   *     sleep at once
    */
   public record Options(
       String server,
@@ -76,15 +81,20 @@ public final class LookupLoad {
       int chainBlocks,
       long entries,
       int replicas,
-      long seed) {
+      long seed,
+      Duration busyPoll) {
     public Options {
       Objects.requireNonNull(server, "server");
+      Objects.requireNonNull(busyPoll, "busyPoll");
       if (concurrency < 1 || rate < 0 || chainBlocks < 1 || entries < 0 || replicas < 1) {
         throw new IllegalArgumentException(
             "concurrency, chain blocks and replicas must be positive; rate and entries not negative");
       }
       if (duration.isNegative() || duration.isZero() || warmup.isNegative()) {
         throw new IllegalArgumentException("duration must be positive and warm-up not negative");
+      }
+      if (busyPoll.isNegative()) {
+        throw new IllegalArgumentException("the busy poll must not be negative");
       }
     }
   }
@@ -119,9 +129,16 @@ public final class LookupLoad {
   /** Populates (when asked), warms up, measures. */
   public static Result run(Options options) throws Exception {
     boolean epoll = Epoll.isAvailable();
+    SelectStrategyFactory select =
+        options.busyPoll().isZero()
+            ? DefaultSelectStrategyFactory.INSTANCE
+            : SpinningSelect.factory(options.busyPoll());
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
-            1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            1,
+            epoll
+                ? EpollIoHandler.newFactory(0, select)
+                : NioIoHandler.newFactory(SelectorProvider.provider(), select));
     ManagedChannel channel =
         NettyChannelBuilder.forTarget(options.server())
             .usePlaintext()
@@ -143,10 +160,7 @@ public final class LookupLoad {
       Encoded[] requests = requests(options, chains);
       HealthCheckRequest health = HealthCheckRequest.getDefaultInstance();
       Driver driver = new Driver(channel, group.next(), options, requests, health, hiccups);
-      if (!options.warmup().isZero()) {
-        driver.run(options.warmup());
-      }
-      return driver.run(options.duration());
+      return driver.run(options.warmup(), options.duration());
     } finally {
       channel.shutdownNow();
       channel.awaitTermination(5, TimeUnit.SECONDS);
@@ -286,6 +300,8 @@ public final class LookupLoad {
     private final Map<String, long[]> reasons = new TreeMap<>();
     // Loop-thread state of the current run.
     private long start;
+    // Calls sent (or due, in an open loop) before this are the warm-up's: not counted.
+    private long measureFrom;
     private long end;
     private double interval;
     private long issued;
@@ -319,7 +335,13 @@ public final class LookupLoad {
       this.check = check;
     }
 
-    Result run(Duration duration) throws Exception {
+    /**
+     * One run: the warm-up, then the measured time, without a pause between them. Stopping after
+     * the warm-up and starting again left both sides idle for a moment, and the first milliseconds
+     * after it were a burst of late calls (idle cores waking, a rush of compilations) that belonged
+     * to the restart, not to the load.
+     */
+    Result run(Duration warmup, Duration duration) throws Exception {
       CompletableFuture<Void> finished = new CompletableFuture<>();
       hiccups.interval(); // what came before this run
       loop.execute(() -> {
@@ -333,14 +355,19 @@ public final class LookupLoad {
         done = finished;
         interval = options.rate() > 0 ? 1e9 / options.rate() : 0;
         start = System.nanoTime();
-        end = start + duration.toNanos();
+        measureFrom = start + warmup.toNanos();
+        end = measureFrom + duration.toNanos();
         pump();
       });
+      if (!warmup.isZero()) {
+        Thread.sleep(warmup);
+        hiccups.interval(); // the warm-up's
+      }
       finished.get(duration.toSeconds() + 120, TimeUnit.SECONDS);
       Hiccups.Seen stalls = hiccups.interval();
       CompletableFuture<Result> result = new CompletableFuture<>();
       loop.execute(() -> {
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = (System.nanoTime() - measureFrom) / 1e9;
         var histogram = recorder.getIntervalHistogram();
         Map<String, Long> mix = new TreeMap<>();
         reasons.forEach((k, v) -> mix.put(k, v[0]));
@@ -453,6 +480,9 @@ public final class LookupLoad {
 
       @Override
       public void onNext(T value) {
+        if (sent < measureFrom) {
+          return;
+        }
         recorder.recordValue(Math.max(0, System.nanoTime() - sent));
         completed++;
         reasons.computeIfAbsent(reason.apply(value), k -> new long[1])[0]++;
@@ -460,7 +490,9 @@ public final class LookupLoad {
 
       @Override
       public void onError(Throwable t) {
-        errors++;
+        if (sent >= measureFrom) {
+          errors++;
+        }
         failedInSend |= pumping;
         finish();
       }

@@ -95,6 +95,18 @@ final class LookupBenchCommand implements Callable<Integer> {
       description = "Key seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--busy-poll",
+      defaultValue = "200us",
+      converter = GoDurationConverter.class,
+      description = {
+        "How long the generator's event loop keeps polling its socket before it sleeps"
+            + " (default: ${DEFAULT-VALUE}); 0s sleeps at once.",
+        "Polling keeps one core busy while the run lasts; it keeps the time a sleeping core takes"
+            + " to wake (long in a virtual machine) out of the latencies measured."
+      })
+  Duration busyPoll;
+
   @Override
   public Integer call() throws Exception {
     LookupLoad.Options options;
@@ -114,7 +126,8 @@ final class LookupBenchCommand implements Callable<Integer> {
               chainBlocks,
               entries,
               replicas,
-              seed);
+              seed,
+              busyPoll);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

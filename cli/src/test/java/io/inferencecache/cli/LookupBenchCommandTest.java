@@ -110,6 +110,80 @@ class LookupBenchCommandTest {
   }
 
   @Test
+  void theWarmUpRunsOnIntoTheMeasurementAndIsNotCounted() throws Exception {
+    try (InferenceCacheServer server =
+        InferenceCacheServer.start(ServerOptions.defaults().onLoopback())) {
+      String address = "127.0.0.1:" + server.grpcAddress().getPort();
+      run(
+          "--server",
+          address,
+          "--entries",
+          "256",
+          "--chain-blocks",
+          "16",
+          "--replicas",
+          "2",
+          "--duration",
+          "200ms",
+          "--warmup",
+          "0s");
+      long before = lookupsServed(server);
+
+      // 500 ms of warm-up at 200 calls/s, then 1 s measured, in one paced run: the server answers
+      // 300 calls, the report counts the last 200.
+      JsonNode paced =
+          run(
+              "--server",
+              address,
+              "--entries",
+              "0",
+              "--chain-blocks",
+              "16",
+              "--rate",
+              "200",
+              "--duration",
+              "1s",
+              "--warmup",
+              "500ms");
+      assertThat(paced.path("calls").asLong()).isEqualTo(200);
+      assertThat(paced.path("reasons").path("PREFIX_MATCH").asLong()).isEqualTo(200);
+      assertThat(lookupsServed(server) - before).isEqualTo(300);
+
+      // An event loop that sleeps at once instead of polling gives the same answers.
+      JsonNode sleeping =
+          run(
+              "--server",
+              address,
+              "--entries",
+              "0",
+              "--chain-blocks",
+              "16",
+              "--concurrency",
+              "2",
+              "--duration",
+              "300ms",
+              "--warmup",
+              "0s",
+              "--busy-poll",
+              "0s");
+      assertThat(sleeping.path("reasons").path("PREFIX_MATCH").asLong())
+          .isEqualTo(sleeping.path("calls").asLong())
+          .isPositive();
+    }
+  }
+
+  /** LookupRoute calls the server has answered, from its own counters. */
+  private static long lookupsServed(InferenceCacheServer server) {
+    return server
+        .metrics()
+        .scrape()
+        .lines()
+        .filter(line -> line.startsWith("inferencecache_lookup_route_calls_total"))
+        .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
+  @Test
   @Timeout(60)
   void aMissingServerIsOneClearErrorNotAHang() throws Exception {
     CommandRun run =
@@ -172,6 +246,9 @@ class LookupBenchCommandTest {
     CommandRun target = CommandRun.of("bench", "lookup", "--target", "ping");
     assertThat(target.exitCode()).isEqualTo(2);
     assertThat(target.err()).contains("--target");
+    CommandRun poll = CommandRun.of("bench", "lookup", "--busy-poll", "-1ms");
+    assertThat(poll.exitCode()).isEqualTo(2);
+    assertThat(poll.err()).contains("busy");
   }
 
   private static JsonNode run(String... flags) throws Exception {
