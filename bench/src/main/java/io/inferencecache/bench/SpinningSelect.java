@@ -19,6 +19,8 @@ final class SpinningSelect implements SelectStrategy {
   private final long spinNanos;
   private final LongSupplier clock;
   private long activeAt;
+  // The last answer was SELECT: the loop has slept since.
+  private boolean slept;
 
   SpinningSelect(long spinNanos, LongSupplier clock) {
     this.spinNanos = spinNanos;
@@ -39,14 +41,21 @@ final class SpinningSelect implements SelectStrategy {
   public int calculateStrategy(IntSupplier selectNow, boolean hasTasks) throws Exception {
     int ready = selectNow.get();
     long now = clock.getAsLong();
-    if (ready > 0 || hasTasks) {
+    // Waking from a sleep is activity too: the loop woke for sockets or a timer, and handled them
+    // before asking again, so the spin starts over. Without this, a loop that once slept would
+    // sleep again at every gap.
+    if (ready > 0 || hasTasks || slept) {
+      slept = false;
       activeAt = now;
-      return ready;
+      if (ready > 0 || hasTasks) {
+        return ready;
+      }
     }
     if (now - activeAt < spinNanos) {
       Thread.onSpinWait();
       return CONTINUE;
     }
+    slept = true;
     return SELECT;
   }
 }

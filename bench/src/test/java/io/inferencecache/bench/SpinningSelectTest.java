@@ -32,7 +32,19 @@ class SpinningSelectTest {
     assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.CONTINUE);
     now += 1;
     assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.SELECT);
+  }
+
+  @Test
+  void aLoopThatWokeFromASleepPollsAgainBeforeItSleepsAgain() throws Exception {
+    now += 500;
+    assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.SELECT);
+    // It slept, woke for a socket or a timer, handled it inside the same turn, and asks again
+    // with nothing new: it polls for a full spin, as after any activity.
     now += 1_000_000;
+    assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.CONTINUE);
+    now += 199;
+    assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.CONTINUE);
+    now += 1;
     assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.SELECT);
   }
 
