@@ -27,11 +27,7 @@ class SpinningSelectTest {
 
   @Test
   void anIdleLoopPollsUntilTheSpinIsOverThenBlocks() throws Exception {
-    assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.CONTINUE);
-    now += 199;
-    assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.CONTINUE);
-    now += 1;
-    assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.SELECT);
+    pollsForOneSpinThenBlocks();
   }
 
   @Test
@@ -41,11 +37,7 @@ class SpinningSelectTest {
     // It slept, woke for a socket or a timer, handled it inside the same turn, and asks again
     // with nothing new: it polls for a full spin, as after any activity.
     now += 1_000_000;
-    assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.CONTINUE);
-    now += 199;
-    assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.CONTINUE);
-    now += 1;
-    assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.SELECT);
+    pollsForOneSpinThenBlocks();
   }
 
   @Test
@@ -53,6 +45,12 @@ class SpinningSelectTest {
     now += 500;
     // No socket ready, but tasks queued: zero events to handle, then the tasks.
     assertThat(select.calculateStrategy(() -> 0, true)).isZero();
+    pollsForOneSpinThenBlocks();
+  }
+
+  /** With nothing ready from now on: polls through the 200 ns spin, blocks at its end. */
+  private void pollsForOneSpinThenBlocks() throws Exception {
+    assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.CONTINUE);
     now += 199;
     assertThat(select.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.CONTINUE);
     now += 1;

@@ -55,19 +55,7 @@ class LookupBenchCommandTest {
 
       // Nothing populated this time: the chains of the first run are still there.
       JsonNode again =
-          run(
-              "--server",
-              address,
-              "--entries",
-              "0",
-              "--chain-blocks",
-              "16",
-              "--concurrency",
-              "2",
-              "--duration",
-              "500ms",
-              "--warmup",
-              "0s");
+          onPopulated(address, "--concurrency", "2", "--duration", "500ms", "--warmup", "0s");
       assertThat(again.path("reasons").path("PREFIX_MATCH").asLong())
           .isEqualTo(again.path("calls").asLong())
           .isPositive();
@@ -90,20 +78,7 @@ class LookupBenchCommandTest {
           .isPositive();
 
       // An open loop at 200 calls/s for 1 s issues 200 calls, however fast the server is.
-      JsonNode paced =
-          run(
-              "--server",
-              address,
-              "--entries",
-              "0",
-              "--chain-blocks",
-              "16",
-              "--rate",
-              "200",
-              "--duration",
-              "1s",
-              "--warmup",
-              "0s");
+      JsonNode paced = onPopulated(address, "--rate", "200", "--duration", "1s", "--warmup", "0s");
       assertThat(paced.path("calls").asLong()).isEqualTo(200);
       assertThat(paced.path("rate").asInt()).isEqualTo(200);
     }
@@ -132,32 +107,15 @@ class LookupBenchCommandTest {
       // 500 ms of warm-up at 200 calls/s, then 1 s measured, in one paced run: the server answers
       // 300 calls, the report counts the last 200.
       JsonNode paced =
-          run(
-              "--server",
-              address,
-              "--entries",
-              "0",
-              "--chain-blocks",
-              "16",
-              "--rate",
-              "200",
-              "--duration",
-              "1s",
-              "--warmup",
-              "500ms");
+          onPopulated(address, "--rate", "200", "--duration", "1s", "--warmup", "500ms");
       assertThat(paced.path("calls").asLong()).isEqualTo(200);
       assertThat(paced.path("reasons").path("PREFIX_MATCH").asLong()).isEqualTo(200);
       assertThat(lookupsServed(server) - before).isEqualTo(300);
 
       // An event loop that sleeps at once instead of polling gives the same answers.
       JsonNode sleeping =
-          run(
-              "--server",
+          onPopulated(
               address,
-              "--entries",
-              "0",
-              "--chain-blocks",
-              "16",
               "--concurrency",
               "2",
               "--duration",
@@ -249,6 +207,19 @@ class LookupBenchCommandTest {
     CommandRun poll = CommandRun.of("bench", "lookup", "--busy-poll", "-1ms");
     assertThat(poll.exitCode()).isEqualTo(2);
     assertThat(poll.err()).contains("busy");
+  }
+
+  /** A run on chains of 16 blocks that an earlier run populated. */
+  private static JsonNode onPopulated(String address, String... flags) throws Exception {
+    String[] args = new String[flags.length + 6];
+    args[0] = "--server";
+    args[1] = address;
+    args[2] = "--entries";
+    args[3] = "0";
+    args[4] = "--chain-blocks";
+    args[5] = "16";
+    System.arraycopy(flags, 0, args, 6, flags.length);
+    return run(args);
   }
 
   private static JsonNode run(String... flags) throws Exception {
