@@ -298,7 +298,7 @@ public final class LookupLoad {
     private final Hiccups hiccups;
     private final Recorder recorder = new Recorder(3_600_000_000L, 3);
     private final Map<String, long[]> reasons = new TreeMap<>();
-    // Loop-thread state of the current run.
+    // Loop-thread state of the run (a driver runs once).
     private long start;
     // Calls sent (or due, in an open loop) before this are the warm-up's: not counted.
     private long measureFrom;
@@ -345,13 +345,6 @@ public final class LookupLoad {
       CompletableFuture<Void> finished = new CompletableFuture<>();
       hiccups.interval(); // what came before this run
       loop.execute(() -> {
-        recorder.reset();
-        reasons.clear();
-        issued = 0;
-        completed = 0;
-        errors = 0;
-        inFlight = 0;
-        failedInSend = false;
         done = finished;
         interval = options.rate() > 0 ? 1e9 / options.rate() : 0;
         start = System.nanoTime();
@@ -459,7 +452,7 @@ public final class LookupLoad {
       inFlight++;
       Encoded request = requests[(int) (issued++ % requests.length)];
       if (options.target() == Target.HEALTH) {
-        health.check(check, new Observer<HealthCheckResponse>(intended, r -> "SERVING"));
+        health.check(check, new Observer<HealthCheckResponse>(intended, r -> r.getStatus().name()));
       } else {
         ClientCalls.asyncUnaryCall(
             channel.newCall(lookupMethod, CallOptions.DEFAULT),

@@ -301,9 +301,8 @@ class DeployManifestsTest {
 
   /** The chart's objects, its templates rendered with {@code values}. */
   private static List<HasMetadata> render(JsonNode values) throws Exception {
-    Path chart = CHART;
     List<HasMetadata> rendered = new ArrayList<>();
-    try (var templates = Files.list(chart.resolve("templates"))) {
+    try (var templates = Files.list(CHART.resolve("templates"))) {
       for (Path template : templates.sorted().toList()) {
         String text = Files.readString(template);
         java.util.regex.Matcher m =

@@ -247,7 +247,7 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
     List<ReplicaScore> scores = decision == null ? List.of() : decision.scores();
     byte[] response =
         LookupAnswer.encode(
-            outcome.reason().wire(),
+            outcome.reason(),
             elapsed / 1_000,
             outcome.tokens(),
             scores,

@@ -3,6 +3,7 @@ package io.inferencecache.server.grpc;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.grpc.MethodDescriptor;
+import io.inferencecache.core.ReasonCode;
 import io.inferencecache.index.ReplicaScore;
 import java.io.InputStream;
 import java.util.List;
@@ -28,6 +29,17 @@ final class LookupAnswer {
   private static final int SCORE_PROBABILITY = 4 << 3 | 5;
   private static final int SCORE_TIER = 5 << 3;
 
+  // Each reason code's wire string, encoded once: a closed set, written on every call.
+  private static final byte[][] REASON_BYTES = new byte[ReasonCode.values().length][];
+
+  static {
+    for (ReasonCode code : ReasonCode.values()) {
+      REASON_BYTES[code.ordinal()] = code.wire().getBytes(UTF_8);
+    }
+  }
+
+  private static final byte[] NONE = new byte[0];
+
   private final byte[] bytes;
   private int at;
 
@@ -38,16 +50,20 @@ final class LookupAnswer {
   /**
    * The encoded response.
    *
-   * @param reason the reason code's wire name
+   * @param reason the reason code
    * @param latencyMicros {@code lookup_latency_us}
    * @param tokens token ids to echo, or null
    * @param scores the ranked replicas (empty for none)
    * @param adapter the adapter partition that answered ("" for none)
    */
   static byte[] encode(
-      String reason, long latencyMicros, int[] tokens, List<ReplicaScore> scores, String adapter) {
-    byte[] reasonBytes = reason.getBytes(UTF_8);
-    byte[] adapterBytes = adapter.getBytes(UTF_8);
+      ReasonCode reason,
+      long latencyMicros,
+      int[] tokens,
+      List<ReplicaScore> scores,
+      String adapter) {
+    byte[] reasonBytes = REASON_BYTES[reason.ordinal()];
+    byte[] adapterBytes = adapter.isEmpty() ? NONE : adapter.getBytes(UTF_8);
     int scoreCount = scores.size();
     byte[][] replicas = new byte[scoreCount][];
     int[] scoreSizes = new int[scoreCount];

@@ -2,6 +2,7 @@ package io.inferencecache.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inferencecache.core.ReasonCode;
 import io.inferencecache.core.Tier;
 import io.inferencecache.index.ReplicaScore;
 import io.inferencecache.proto.v1alpha1.LookupRouteResponse;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class LookupAnswerTest {
 
-  private static final String[] REASONS = {"PREFIX_MATCH", "NO_HINT", "TIMEOUT", ""};
+  private static final ReasonCode[] REASONS = ReasonCode.values();
   private static final float[] FLOATS = {
     0f, -0f, 1f, 0.5f, Float.NaN, Float.MIN_VALUE, Float.MAX_VALUE, Float.NEGATIVE_INFINITY, 1e-7f
   };
@@ -37,18 +38,18 @@ class LookupAnswerTest {
         for (Tier tier : Tier.values()) {
           List<ReplicaScore> scores =
               List.of(new ReplicaScore("pod-a", score, matched, score, tier));
-          assertSame("PREFIX_MATCH", 12, null, scores, "");
+          assertSame(ReasonCode.PREFIX_MATCH, 12, null, scores, "");
         }
       }
     }
     for (long latency : LONGS) {
-      for (String reason : REASONS) {
+      for (ReasonCode reason : REASONS) {
         assertSame(reason, latency, null, List.of(), "");
         assertSame(reason, latency, INTS, List.of(), "adapter-ä");
       }
     }
     for (String replica : REPLICAS) {
-      assertSame("TENANT_HOT", 3, new int[0], List.of(scoreFor(replica)), replica);
+      assertSame(ReasonCode.TENANT_HOT, 3, new int[0], List.of(scoreFor(replica)), replica);
     }
   }
 
@@ -98,7 +99,7 @@ class LookupAnswerTest {
 
   @Test
   void theMarshallerHandsOverTheBytesWithTheirLength() throws Exception {
-    byte[] encoded = LookupAnswer.encode("NO_HINT", 5, null, List.of(), "");
+    byte[] encoded = LookupAnswer.encode(ReasonCode.NO_HINT, 5, null, List.of(), "");
     try (InputStream stream = LookupAnswer.marshaller().stream(encoded)) {
       assertThat(stream.available()).isEqualTo(encoded.length);
       ByteArrayOutputStream drained = new ByteArrayOutputStream();
@@ -124,9 +125,9 @@ class LookupAnswerTest {
   }
 
   private static void assertSame(
-      String reason, long latency, int[] tokens, List<ReplicaScore> scores, String adapter) {
+      ReasonCode reason, long latency, int[] tokens, List<ReplicaScore> scores, String adapter) {
     LookupRouteResponse.Builder expected =
-        LookupRouteResponse.newBuilder().setReasonCode(reason).setLookupLatencyUs(latency);
+        LookupRouteResponse.newBuilder().setReasonCode(reason.wire()).setLookupLatencyUs(latency);
     if (tokens != null) {
       for (int token : tokens) {
         expected.addTokenIds(token);

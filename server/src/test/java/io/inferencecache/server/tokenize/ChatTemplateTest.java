@@ -17,6 +17,13 @@ class ChatTemplateTest {
     return ChatTemplate.of(source, Map.of("bos_token", "<s>", "eos_token", "</s>"), 1 << 20);
   }
 
+  /** Rendering {@code template} fails with a template error that says {@code message}. */
+  private static void assertRenderFails(String template, Map<String, ?> vars, String message) {
+    assertThatThrownBy(() -> render(template, vars))
+        .isInstanceOf(ChatTemplate.TemplateException.class)
+        .hasMessageContaining(message);
+  }
+
   private static String render(String source, Map<String, ?> variables) {
     return template(source).render(List.of(), false, variables);
   }
@@ -51,9 +58,7 @@ class ChatTemplateTest {
     assertThat(render("{{ s[::-1] }}|{{ s[::2] }}|{{ s[10::-1] }}", vars))
         .isEqualTo("fedcba|ace|fedcba");
     assertThat(render("{{ xs[-1] }} {{ xs[0] }}", vars)).isEqualTo("5 0");
-    assertThatThrownBy(() -> render("{{ xs[::0] }}", vars))
-        .isInstanceOf(ChatTemplate.TemplateException.class)
-        .hasMessageContaining("slice step cannot be zero");
+    assertRenderFails("{{ xs[::0] }}", vars, "slice step cannot be zero");
   }
 
   @Test
@@ -92,12 +97,8 @@ class ChatTemplateTest {
         .isEqualTo("STRASSE 2");
     assertThat(render("{{ 'abc'.replace('', '-') }}|{{ 'abc'.replace('', '-', 2) }}", vars))
         .isEqualTo("-a-b-c-|-a-bc");
-    assertThatThrownBy(() -> render("{{ 'a'.join('b') }}", vars))
-        .isInstanceOf(ChatTemplate.TemplateException.class)
-        .hasMessageContaining("join takes a list");
-    assertThatThrownBy(() -> render("{{ 'a'.find() }}", vars))
-        .isInstanceOf(ChatTemplate.TemplateException.class)
-        .hasMessageContaining("find is missing argument 1");
+    assertRenderFails("{{ 'a'.join('b') }}", vars, "join takes a list");
+    assertRenderFails("{{ 'a'.find() }}", vars, "find is missing argument 1");
   }
 
   @Test
@@ -112,9 +113,7 @@ class ChatTemplateTest {
             render("{{ 'xxaxx'.strip(chars='x') }}|{{ 'aaa'.replace('a', 'b', count=2) }}", vars))
         .isEqualTo("a|bba");
     assertThat(render("[{{ nb.strip() }}]", vars)).isEqualTo("[x]");
-    assertThatThrownBy(() -> render("{{ 'a'.split(sepp='-') }}", vars))
-        .isInstanceOf(ChatTemplate.TemplateException.class)
-        .hasMessageContaining("unexpected keyword argument sepp");
+    assertRenderFails("{{ 'a'.split(sepp='-') }}", vars, "unexpected keyword argument sepp");
   }
 
   @Test
@@ -155,9 +154,7 @@ class ChatTemplateTest {
 
   @Test
   void aTemplateThatDoesNotParseSaysWhere() {
-    assertThatThrownBy(() -> render("line one\n{% for x in %}", Map.of()))
-        .isInstanceOf(ChatTemplate.TemplateException.class)
-        .hasMessageContaining("line 2");
+    assertRenderFails("line one\n{% for x in %}", Map.of(), "line 2");
   }
 
   @Test
