@@ -39,6 +39,9 @@ final class Lookup {
   private final long nowMicros;
   private final long ttlSeconds;
 
+  /** Entries at this access count need no credit (see {@link PrefixIndex#creditCeiling}). */
+  private final int creditCeiling;
+
   Lookup(PrefixIndex index, IndexPolicy policy, LookupRequest request, int now, long nowMicros) {
     this.index = index;
     this.policy = policy;
@@ -48,6 +51,7 @@ final class Lookup {
     this.now = now;
     this.nowMicros = nowMicros;
     this.ttlSeconds = Math.max(1, namespace.ttl().toSeconds());
+    this.creditCeiling = PrefixIndex.creditCeiling(policy, namespace);
   }
 
   /** A replica's run through the request, before scoring. */
@@ -59,6 +63,12 @@ final class Lookup {
     int runLength;
     float freshness;
     float score;
+
+    /**
+     * Whether an entry of the run was below the credit ceiling when walked: a credit would change
+     * it. A hot prefix's lookups, whose entries are all at the ceiling, then skip the credit pass.
+     */
+    boolean creditable;
 
     Match(String replica, long matched, int seconds, Tier tier) {
       this.replica = replica;
@@ -166,8 +176,9 @@ final class Lookup {
 
     switch (strategy) {
       case PREFIX_MATCH -> {
-        return RouteDecision.of(ReasonCode.PREFIX_MATCH, scores(matches), true)
-            .withDelivery(creditFor(r, matches));
+        RouteDecision match = RouteDecision.of(ReasonCode.PREFIX_MATCH, scores(matches), true);
+        Runnable credit = creditFor(r, matches);
+        return credit == null ? match : match.withDelivery(credit);
       }
       case TENANT_HOT -> {
         return RouteDecision.of(ReasonCode.TENANT_HOT, hot, true);
@@ -269,12 +280,22 @@ final class Lookup {
   }
 
   private List<Match> walk(DomainStore store, long[] keys, int[] counts) {
-    int holders = Packed.holders(store.keys().get(keys[0]));
+    // The first key's holder count and hint are independent reads: touched together, their cache
+    // misses overlap. The hinted shard usually holds the chain: its keys are touched as soon as
+    // the hint is known, so that its first probe overlaps the rest of the chain's.
+    LongIntTable global = store.keys();
+    LongIntTable hints = store.hints();
+    LongIntTable.keep(global.touch(keys[0]) + hints.touch(keys[0]));
+    int hint = hints.get(keys[0]);
+    ReplicaShard hinted = hint == 0 ? null : store.shardById(hint - 1);
+    if (hinted != null) {
+      LongIntTable.keep(touchAll(hinted.entries(), keys, 0));
+    }
+    int holders = Packed.holders(global.get(keys[0]));
     if (holders == 0) {
       return List.of();
     }
-    ReplicaShard[] runningShards =
-        holderShards(store, keys[0], store.hints().get(keys[0]), holders);
+    ReplicaShard[] runningShards = holderShards(store, keys[0], hint, holders);
     int live = 0;
     Match[] running = new Match[runningShards.length];
     for (ReplicaShard shard : runningShards) {
@@ -285,6 +306,7 @@ final class Lookup {
       if (entry != 0 && fresh(entry)) {
         runningShards[live] = shard;
         running[live] = new Match(shard.replica(), counts[0], Packed.seconds(entry), tierOf(entry));
+        running[live].creditable = Packed.access(entry) < creditCeiling;
         live++;
       }
     }
@@ -292,9 +314,8 @@ final class Lookup {
     // otherwise pay the cache misses one after another; touched together, they overlap.
     int touched = 0;
     for (int j = 0; j < live; j++) {
-      LongIntTable held = runningShards[j].entries();
-      for (int i = 1; i < keys.length; i++) {
-        touched += held.touch(keys[i]);
+      if (runningShards[j] != hinted) {
+        touched += touchAll(runningShards[j].entries(), keys, 1);
       }
     }
     LongIntTable.keep(touched);
@@ -314,11 +335,21 @@ final class Lookup {
         m.oldestSeconds = Math.min(m.oldestSeconds, Packed.seconds(entry));
         m.tier = Tier.worst(m.tier, tierOf(entry));
         m.runLength++;
+        m.creditable |= Packed.access(entry) < creditCeiling;
         j++;
       }
     }
     finished.addAll(Arrays.asList(running).subList(0, live));
     return finished;
+  }
+
+  /** Touches {@code keys[from..]} in {@code table}; the sum is for {@link LongIntTable#keep}. */
+  private static int touchAll(LongIntTable table, long[] keys, int from) {
+    int touched = 0;
+    for (int i = from; i < keys.length; i++) {
+      touched += table.touch(keys[i]);
+    }
+    return touched;
   }
 
   /** Holders of the exact key, with the key's stored token count. */
@@ -344,12 +375,14 @@ final class Lookup {
                 }
                 int entry = shard.entries().get(r.exactKey());
                 if (entry != 0 && fresh(entry)) {
-                  holders.add(
+                  Match m =
                       new Match(
                           shard.replica(),
                           Packed.tokens(value),
                           Packed.seconds(entry),
-                          tierOf(entry)));
+                          tierOf(entry));
+                  m.creditable = Packed.access(entry) < creditCeiling;
+                  holders.add(m);
                 }
               }
               return holders;
@@ -608,18 +641,31 @@ final class Lookup {
 
   /**
    * Credits the matched entries' access counters once the answer is delivered: LFU namespaces
-   * choose victims by them, and every namespace counts a key hot from them.
+   * choose victims by them, and every namespace counts a key hot from them. Only the matches whose
+   * walk saw an entry below the ceiling are credited; null when none was (nothing to do, no second
+   * pass over the keys). An entry replaced between the walk and the delivery may miss this one
+   * credit: the counters are approximate, as under concurrent lookups already.
    */
   private Runnable creditFor(LookupRequest r, List<Match> matches) {
+    int creditable = 0;
+    for (Match m : matches) {
+      creditable += m.creditable ? 1 : 0;
+    }
+    if (creditable == 0) {
+      return null;
+    }
     // One key array for every replica: each matched a leading run of it (the exact key alone on
     // the exact path). The request's arrays are not changed after the lookup.
     long[] keys = r.chainBearing() ? r.chainKeys() : new long[] {r.exactKey()};
-    String[] replicas = new String[matches.size()];
-    int[] runLengths = new int[replicas.length];
-    for (int i = 0; i < replicas.length; i++) {
-      Match m = matches.get(i);
-      replicas[i] = m.replica;
-      runLengths[i] = r.chainBearing() ? Math.min(m.runLength, keys.length) : 1;
+    String[] replicas = new String[creditable];
+    int[] runLengths = new int[creditable];
+    int i = 0;
+    for (Match m : matches) {
+      if (m.creditable) {
+        replicas[i] = m.replica;
+        runLengths[i] = r.chainBearing() ? Math.min(m.runLength, keys.length) : 1;
+        i++;
+      }
     }
     IndexDomain domain = domainOf(r);
     return () -> index.credit(domain, keys, replicas, runLengths);

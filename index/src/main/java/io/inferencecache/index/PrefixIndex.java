@@ -668,12 +668,9 @@ public final class PrefixIndex {
     if (store == null) {
       return;
     }
-    int hotLevel = Math.min(Packed.MAX_ACCESS, policy.hotAccessCount());
-    // LRU namespaces use the counter only to mark keys hot: it need not climb past that level.
-    int ceiling =
-        policy.namespace(domain.tenant()).eviction() == EvictionAlgorithm.LFU
-            ? Packed.MAX_ACCESS
-            : hotLevel;
+    IndexPolicy policy = this.policy;
+    int hotLevel = hotLevel(policy);
+    int ceiling = creditCeiling(policy, policy.namespace(domain.tenant()));
     if (!needsCredit(store, keys, replicas, runLengths, ceiling)) {
       return; // a hot prefix's lookups take no write lock, and do not disturb concurrent readers
     }
@@ -702,6 +699,20 @@ public final class PrefixIndex {
     } finally {
       store.lock().unlockWrite(stamp);
     }
+  }
+
+  /** The access count at which a key is marked hot. */
+  private static int hotLevel(IndexPolicy policy) {
+    return Math.min(Packed.MAX_ACCESS, policy.hotAccessCount());
+  }
+
+  /**
+   * The access count past which a credit changes nothing: LFU namespaces count up to the counter's
+   * maximum; LRU namespaces use the counter only to mark keys hot, so it stops at that level. A
+   * lookup that saw every matched entry at the ceiling needs no credit.
+   */
+  static int creditCeiling(IndexPolicy policy, NamespacePolicy namespace) {
+    return namespace.eviction() == EvictionAlgorithm.LFU ? Packed.MAX_ACCESS : hotLevel(policy);
   }
 
   /** Whether any matched entry is below {@code ceiling}, read without a lock (true if unsure). */

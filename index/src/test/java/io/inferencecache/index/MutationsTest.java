@@ -293,6 +293,23 @@ class MutationsTest {
   }
 
   @Test
+  void aHotRunStillCreditsTheBlocksAddedAfterIt() {
+    // LRU: the counters stop at the hot level, so a run of hot entries needs no credit; the walk
+    // must still see the new blocks past it, which are not hot yet.
+    IndexFixture f = new IndexFixture(IndexPolicy.DEFAULTS.withHotAccessCount(2));
+    f.holds("r0", 4, 16);
+    f.lookupChain(4, 16).delivered();
+    f.lookupChain(4, 16).delivered();
+    assertThat(f.index.snapshot().hotPrefixes()).isEqualTo(4);
+
+    f.holds("r0", 6, 16);
+    f.lookupChain(6, 16).delivered();
+    f.lookupChain(6, 16).delivered();
+
+    assertThat(f.index.snapshot().hotPrefixes()).isEqualTo(6);
+  }
+
+  @Test
   void replicaUpdatedRefreshesOnlyLiveness() {
     IndexFixture f = new IndexFixture().holds("r0", 4, 16);
     f.index.reportStats("team-a", "llama", "r0", new ReplicaStatsReport(0, 0.9f, 0f, "", 0, 0), 0);

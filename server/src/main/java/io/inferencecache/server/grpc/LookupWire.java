@@ -24,6 +24,10 @@ import java.util.Map;
  */
 public final class LookupWire {
 
+  // Shared empty arrays: a field grows by copy, so an empty one is never written.
+  private static final long[] NO_KEYS = {};
+  private static final int[] NO_INTS = {};
+
   String model = "";
   String tenant = "";
   String scheme = "";
@@ -33,11 +37,11 @@ public final class LookupWire {
   int prefixTokenCount;
   int ttftMs;
   boolean hasSlo;
-  long[] chainKeys = new long[0];
+  long[] chainKeys = NO_KEYS;
   int chainCount;
-  int[] blockTokenCounts = new int[0];
+  int[] blockTokenCounts = NO_INTS;
   int blockTokenCountCount;
-  int[] tokenIds = new int[0];
+  int[] tokenIds = NO_INTS;
   int tokenCount;
   boolean hasPromptText;
   boolean oversized;
