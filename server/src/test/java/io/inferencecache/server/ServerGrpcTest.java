@@ -16,6 +16,8 @@ import io.inferencecache.proto.v1alpha1.GetCacheStateResponse;
 import io.inferencecache.proto.v1alpha1.LookupRouteRequest;
 import io.inferencecache.proto.v1alpha1.LookupRouteResponse;
 import io.inferencecache.proto.v1alpha1.ReplicaStats;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -33,7 +35,9 @@ class ServerGrpcTest {
     IndexPolicy policy =
         IndexPolicy.DEFAULTS
             .withNamespace("strict", NamespacePolicy.DEFAULTS.withStrategy(true, true, true, true))
-            .withNamespace("hurried", NamespacePolicy.DEFAULTS.withLookupTimeoutMs(1));
+            .withNamespace("hurried", NamespacePolicy.DEFAULTS.withLookupTimeoutMs(1))
+            .withNamespace(
+                "guessing", NamespacePolicy.DEFAULTS.withSpeculativeTtl(Duration.ofMinutes(1)));
     rig = new ServerRig(ServerOptions.builder().policy(policy).build());
     assertThat(rig.report("team", "llama", "vllm", "pod-a", PROMPT).getAccepted()).isTrue();
     rig.report("team", "llama", "vllm", "pod-b", IntStream.range(5_000, 5_064).toArray());
@@ -82,6 +86,26 @@ class ServerGrpcTest {
                 .setPrefixHash(ByteString.copyFrom(IcXxh3.toWire(keys[7])))
                 .setPrefixTokenCount(128));
     assertThat(exact.getReasonCode()).isEqualTo("PREFIX_MATCH");
+  }
+
+  @Test
+  void aSpeculatedChainSurvivesTheRequestsParsedAfterIt() throws Exception {
+    // The server parses each 64-block chain into arrays it reuses for the next request once the
+    // lookup is answered: what speculation stored must be the chain looked up, not a later one.
+    int[] prompt = IntStream.range(20_000, 20_000 + 64 * 16).toArray();
+    rig.report("guessing", "llama", "vllm", "pod-g", Arrays.copyOf(prompt, 4 * 16));
+    LookupRouteResponse first = lookup(ServerRig.chainLookup("guessing", "llama", "vllm", prompt));
+    assertThat(first.getReplicaScores(0).getMatchedTokens()).isEqualTo(4 * 16);
+    for (int i = 1; i <= 20; i++) {
+      int[] other = IntStream.range(i * 100_000, i * 100_000 + 64 * 16).toArray();
+      lookup(ServerRig.chainLookup("team", "llama", "vllm", other));
+    }
+
+    LookupRouteResponse again = lookup(ServerRig.chainLookup("guessing", "llama", "vllm", prompt));
+
+    assertThat(again.getReasonCode()).isEqualTo("PREFIX_MATCH");
+    assertThat(again.getReplicaScores(0).getReplicaId()).isEqualTo("pod-g");
+    assertThat(again.getReplicaScores(0).getMatchedTokens()).isEqualTo(64 * 16);
   }
 
   @Test

@@ -151,7 +151,11 @@ public final class InferenceCacheService extends InferenceCacheGrpc.InferenceCac
   public void lookupRoute(LookupWire request, StreamObserver<byte[]> responses) {
     long start = System.nanoTime();
     switch (decideNow(request, start)) {
-      case Outcome outcome -> respond(request, responses, start, outcome);
+      case Outcome outcome -> {
+        respond(request, responses, start, outcome);
+        // Answered, credited and speculated on this thread: the chain arrays are free again.
+        request.recycle();
+      }
       case Pending pending -> respondByDeadline(request, responses, start, pending);
       case Tokenize tokenize -> respondAfterTokens(request, responses, start, tokenize);
     }

@@ -28,6 +28,11 @@ public final class LookupWire {
   private static final long[] NO_KEYS = {};
   private static final int[] NO_INTS = {};
 
+  /** The first capacity of the chain arrays: a whole 64-block chain, the common request. */
+  static final int CHAIN_CAPACITY = 64;
+
+  private static final ThreadLocal<Spares> SPARES = ThreadLocal.withInitial(Spares::new);
+
   String model = "";
   String tenant = "";
   String scheme = "";
@@ -172,7 +177,10 @@ public final class LookupWire {
             wire.oversized = true;
           } else {
             if (wire.chainCount == wire.chainKeys.length) {
-              wire.chainKeys = Arrays.copyOf(wire.chainKeys, Math.max(64, wire.chainCount * 2));
+              wire.chainKeys =
+                  wire.chainCount == 0
+                      ? SPARES.get().keys()
+                      : Arrays.copyOf(wire.chainKeys, wire.chainCount * 2);
             }
             wire.chainKeys[wire.chainCount++] = WireKeys.key(bytes, in.at, length);
           }
@@ -275,7 +283,10 @@ public final class LookupWire {
         return;
       }
       if (blockTokenCountCount == blockTokenCounts.length) {
-        blockTokenCounts = Arrays.copyOf(blockTokenCounts, Math.max(64, blockTokenCountCount * 2));
+        blockTokenCounts =
+            blockTokenCountCount == 0
+                ? SPARES.get().counts()
+                : Arrays.copyOf(blockTokenCounts, blockTokenCountCount * 2);
       }
       blockTokenCounts[blockTokenCountCount++] = value;
     } else {
@@ -287,6 +298,58 @@ public final class LookupWire {
         tokenIds = Arrays.copyOf(tokenIds, Math.max(64, tokenCount * 2));
       }
       tokenIds[tokenCount++] = value;
+    }
+  }
+
+  /**
+   * Gives the chain arrays back to this thread's spares, for the next request parsed on it, and
+   * leaves this request empty. Only for a request whose lookup is over and whose arrays nothing
+   * kept: the service calls it after answering a lookup it ran on the calling thread (whose credit
+   * and speculation ran before the answer returned, and copy what they keep), never on a request
+   * handed to another thread.
+   */
+  public void recycle() {
+    Spares spares = SPARES.get();
+    spares.give(chainKeys);
+    spares.give(blockTokenCounts);
+    chainKeys = NO_KEYS;
+    chainCount = 0;
+    blockTokenCounts = NO_INTS;
+    blockTokenCountCount = 0;
+  }
+
+  /**
+   * A thread's spare chain arrays of {@link #CHAIN_CAPACITY}: a 64-block lookup then allocates no
+   * key or count array, where the two were a third of its allocation (800 of 2 400 bytes) and their
+   * writes into fresh memory a tenth of its time. A few of each, so that requests parsed before the
+   * previous ones are answered still find one; past that, arrays are allocated and left to the
+   * collector. Only the owning thread touches its spares.
+   */
+  private static final class Spares {
+    private static final int KEPT = 8;
+    private final long[][] keys = new long[KEPT][];
+    private final int[][] counts = new int[KEPT][];
+    private int keyCount;
+    private int countCount;
+
+    long[] keys() {
+      return keyCount == 0 ? new long[CHAIN_CAPACITY] : keys[--keyCount];
+    }
+
+    int[] counts() {
+      return countCount == 0 ? new int[CHAIN_CAPACITY] : counts[--countCount];
+    }
+
+    void give(long[] array) {
+      if (array.length == CHAIN_CAPACITY && keyCount < KEPT) {
+        keys[keyCount++] = array;
+      }
+    }
+
+    void give(int[] array) {
+      if (array.length == CHAIN_CAPACITY && countCount < KEPT) {
+        counts[countCount++] = array;
+      }
     }
   }
 

@@ -62,6 +62,42 @@ class LookupWireTest {
     assertThat(identifiers.decode(longBytes, 0, longBytes.length)).isEqualTo(long1);
   }
 
+  @Test
+  void recycledChainArraysServeTheNextRequestWithNothingOfTheOldOne() throws IOException {
+    long[] first = new Random(3).longs(64).toArray();
+    long[] second = new Random(4).longs(64).toArray();
+    LookupWire a = LookupWire.parse(chainRequest(first, 16), LIMITS);
+    long[] keysOfA = a.chainKeys();
+    int[] countsOfA = a.blockTokenCounts();
+    assertThat(keysOfA).containsExactly(first);
+
+    a.recycle();
+    assertThat(a.chainKeys()).isEmpty();
+    assertThat(a.blockTokenCounts()).isEmpty();
+    LookupWire b = LookupWire.parse(chainRequest(second, 32), LIMITS);
+
+    // The arrays are handed on, holding the new request only.
+    assertThat(b.chainKeys()).isSameAs(keysOfA).containsExactly(second);
+    assertThat(b.blockTokenCounts()).isSameAs(countsOfA).containsOnly(32);
+    b.recycle();
+    // A shorter chain in a reused array: only its own blocks, none left from before.
+    LookupWire c = LookupWire.parse(chainRequest(new long[] {7, 8, 9}, 16), LIMITS);
+    assertThat(c.chainKeys()).containsExactly(7, 8, 9);
+    assertThat(c.blockTokenCounts()).containsExactly(16, 16, 16);
+  }
+
+  private static byte[] chainRequest(long[] keys, int tokensPerBlock) {
+    LookupRouteRequest.Builder request =
+        LookupRouteRequest.newBuilder().setTenantId("t").setModelId("m").setHashScheme("vllm");
+    for (long key : keys) {
+      request
+          .addBlockHashes(
+              ByteString.copyFrom(io.inferencecache.core.fingerprint.IcXxh3.toWire(key)))
+          .addBlockTokenCounts(tokensPerBlock);
+    }
+    return request.build().toByteArray();
+  }
+
   @Property(tries = 500)
   void readsWhatTheProtobufRuntimeWrites(@ForAll long seed) throws IOException {
     Random random = new Random(seed);
@@ -130,6 +166,8 @@ class LookupWireTest {
         .containsExactly(built.getTokenIdsList().stream().mapToInt(i -> i).toArray());
     assertThat(wire.hasPromptText).isEqualTo(!built.getPromptText().isEmpty());
     assertThat(wire.oversized()).isFalse();
+    // The next try parses into these arrays: it must read only its own request.
+    wire.recycle();
   }
 
   @Test
