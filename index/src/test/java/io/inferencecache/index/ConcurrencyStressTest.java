@@ -37,6 +37,9 @@ class ConcurrencyStressTest {
     AtomicBoolean writing = new AtomicBoolean(true);
     AtomicLong lookups = new AtomicLong();
     CountDownLatch start = new CountDownLatch(1);
+    // Writers start once both readers are reading: 300 rounds can end before a reader thread is
+    // scheduled, and then nothing raced (it happened in CI).
+    CountDownLatch reading = new CountDownLatch(2);
     List<Thread> threads = new ArrayList<>();
 
     for (int w = 0; w < WRITERS; w++) {
@@ -46,6 +49,7 @@ class ConcurrencyStressTest {
               start,
               failures,
               () -> {
+                assertThat(reading.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
                 for (int round = 0; round < ROUNDS; round++) {
                   // Each round stores a chain sharing its first half with the other writers,
                   // then removes its private half again on even rounds.
@@ -62,7 +66,17 @@ class ConcurrencyStressTest {
     }
     for (int r = 0; r < 2; r++) {
       threads.add(
-          racer(start, failures, () -> readShared(index, writing, lookups::incrementAndGet)));
+          racer(
+              start,
+              failures,
+              () ->
+                  readShared(
+                      index,
+                      writing,
+                      () -> {
+                        lookups.incrementAndGet();
+                        reading.countDown();
+                      })));
     }
     start.countDown();
     for (int i = 0; i < WRITERS; i++) {
