@@ -655,7 +655,7 @@ final class Lookup {
       return null;
     }
     // One key array for every replica: each matched a leading run of it (the exact key alone on
-    // the exact path). The request's arrays are not changed after the lookup.
+    // the exact path). It is the request's own: read only when delivered (see LookupRequest).
     long[] keys = r.chainBearing() ? r.chainKeys() : new long[] {r.exactKey()};
     String[] replicas = new String[creditable];
     int[] runLengths = new int[creditable];

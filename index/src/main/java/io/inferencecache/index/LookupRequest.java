@@ -5,6 +5,11 @@ import java.util.Objects;
 /**
  * A routing question, after the server resolved its inputs to keys.
  *
+ * <p>The index reads the arrays during {@link PrefixIndex#lookup} and during the decision's {@link
+ * RouteDecision#delivered()}, and keeps none of them: what it stores it copies. The caller may
+ * reuse them once both have returned (the server does, for the next request parsed on its thread),
+ * so nothing here may hold on to them past that, for work done later or on another thread.
+ *
  * @param tenant the tenant (a namespace, for policy)
  * @param model the model
  * @param hashScheme the engine domain tag

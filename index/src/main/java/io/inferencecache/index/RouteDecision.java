@@ -31,7 +31,8 @@ public record RouteDecision(
 
   /**
    * Tells the index the answer reached the caller: credits the matched entries' access counters in
-   * LFU namespaces. A timed-out lookup must not call it.
+   * LFU namespaces. A timed-out lookup must not call it. Runs on the calling thread and reads the
+   * request's arrays before it returns, never later (see {@link LookupRequest}).
    */
   public void delivered() {
     onDelivered.run();

@@ -52,6 +52,11 @@ class ServerGrpcTest {
     return rig.blocking.withDeadlineAfter(10, TimeUnit.SECONDS).lookupRoute(request.build());
   }
 
+  /** A lookup without a deadline: the server runs it on the transport thread. */
+  private LookupRouteResponse undated(LookupRouteRequest.Builder request) {
+    return rig.blocking.lookupRoute(request.build());
+  }
+
   @Test
   void aReportedChainIsFoundByBlockHashesAndByTokenIds() {
     LookupRouteResponse byChain =
@@ -92,16 +97,17 @@ class ServerGrpcTest {
   void aSpeculatedChainSurvivesTheRequestsParsedAfterIt() throws Exception {
     // The server parses each 64-block chain into arrays it reuses for the next request once the
     // lookup is answered: what speculation stored must be the chain looked up, not a later one.
+    // No deadline, so that the lookups run on the transport thread and their arrays are reused.
     int[] prompt = IntStream.range(20_000, 20_000 + 64 * 16).toArray();
     rig.report("guessing", "llama", "vllm", "pod-g", Arrays.copyOf(prompt, 4 * 16));
-    LookupRouteResponse first = lookup(ServerRig.chainLookup("guessing", "llama", "vllm", prompt));
+    LookupRouteResponse first = undated(ServerRig.chainLookup("guessing", "llama", "vllm", prompt));
     assertThat(first.getReplicaScores(0).getMatchedTokens()).isEqualTo(4 * 16);
     for (int i = 1; i <= 20; i++) {
       int[] other = IntStream.range(i * 100_000, i * 100_000 + 64 * 16).toArray();
-      lookup(ServerRig.chainLookup("team", "llama", "vllm", other));
+      undated(ServerRig.chainLookup("team", "llama", "vllm", other));
     }
 
-    LookupRouteResponse again = lookup(ServerRig.chainLookup("guessing", "llama", "vllm", prompt));
+    LookupRouteResponse again = undated(ServerRig.chainLookup("guessing", "llama", "vllm", prompt));
 
     assertThat(again.getReasonCode()).isEqualTo("PREFIX_MATCH");
     assertThat(again.getReplicaScores(0).getReplicaId()).isEqualTo("pod-g");

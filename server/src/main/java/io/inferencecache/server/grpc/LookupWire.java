@@ -75,6 +75,7 @@ public final class LookupWire {
   }
 
   // The arrays are handed over, not copied, when they are exactly full (a 64-block chain is).
+  // After recycle() a handed-over array may hold the next request's keys: see recycle().
 
   public long[] chainKeys() {
     return chainCount == chainKeys.length ? chainKeys : Arrays.copyOf(chainKeys, chainCount);
@@ -177,10 +178,12 @@ public final class LookupWire {
             wire.oversized = true;
           } else {
             if (wire.chainCount == wire.chainKeys.length) {
+              long[] full = wire.chainKeys;
               wire.chainKeys =
                   wire.chainCount == 0
                       ? SPARES.get().keys()
-                      : Arrays.copyOf(wire.chainKeys, wire.chainCount * 2);
+                      : Arrays.copyOf(full, wire.chainCount * 2);
+              SPARES.get().give(full); // a longer chain does not keep its first spare
             }
             wire.chainKeys[wire.chainCount++] = WireKeys.key(bytes, in.at, length);
           }
@@ -283,10 +286,12 @@ public final class LookupWire {
         return;
       }
       if (blockTokenCountCount == blockTokenCounts.length) {
+        int[] full = blockTokenCounts;
         blockTokenCounts =
             blockTokenCountCount == 0
                 ? SPARES.get().counts()
-                : Arrays.copyOf(blockTokenCounts, blockTokenCountCount * 2);
+                : Arrays.copyOf(full, blockTokenCountCount * 2);
+        SPARES.get().give(full); // a longer chain does not keep its first spare
       }
       blockTokenCounts[blockTokenCountCount++] = value;
     } else {
