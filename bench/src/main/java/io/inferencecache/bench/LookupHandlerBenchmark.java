@@ -38,12 +38,12 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The server's own work for one LookupRoute call, without the transport: the request's protobuf
  * bytes copied and parsed ({@link LookupWire}), decided by the service's handler on this thread (no
- * deadline, as in the load generator's runs), the answer encoded, metrics recorded. Each of the 4
- * 096 requests comes back hundreds of times a second, so its entries sit at the credit ceiling:
- * this is the hot-prefix path, where a delivered match has no credit to write. The index and
- * requests are the load generator's shape: {@code entries} keys in 64-block chains, each chain on
- * one of 8 replicas, requests cycling over 4 096 random chains. {@code bareProbes} is the floor in
- * the same run: 64 probes for the same keys into a bare long→long table of as many entries.
+ * deadline, as in the load generator's runs), the answer encoded, metrics recorded. Each of the
+ * 4096 requests comes back about a hundred times a second, so its entries sit at the credit
+ * ceiling: this is the hot-prefix path, where a delivered match has no credit to write. The index
+ * and requests are the load generator's shape: {@code entries} keys in 64-block chains, each chain
+ * on one of 8 replicas, requests cycling over 4096 random chains. {@code bareProbes} is the floor
+ * in the same run: 64 probes for the same keys into a bare long→long table of as many entries.
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar LookupHandlerBenchmark}.
  */
