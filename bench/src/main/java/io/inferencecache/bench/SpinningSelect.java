@@ -44,12 +44,13 @@ final class SpinningSelect implements SelectStrategy {
     // Waking from a sleep is activity too: the loop woke for sockets or a timer, and handled them
     // before asking again, so the spin starts over. Without this, a loop that once slept would
     // sleep again at every gap.
-    if (ready > 0 || hasTasks || slept) {
+    boolean active = ready > 0 || hasTasks;
+    if (active || slept) {
       slept = false;
       activeAt = now;
-      if (ready > 0 || hasTasks) {
-        return ready;
-      }
+    }
+    if (active) {
+      return ready;
     }
     if (now - activeAt < spinNanos) {
       Thread.onSpinWait();

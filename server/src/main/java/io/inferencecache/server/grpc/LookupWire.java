@@ -178,12 +178,7 @@ public final class LookupWire {
             wire.oversized = true;
           } else {
             if (wire.chainCount == wire.chainKeys.length) {
-              long[] full = wire.chainKeys;
-              wire.chainKeys =
-                  wire.chainCount == 0
-                      ? SPARES.get().keys()
-                      : Arrays.copyOf(full, wire.chainCount * 2);
-              SPARES.get().give(full); // a longer chain does not keep its first spare
+              wire.chainKeys = grown(wire.chainKeys);
             }
             wire.chainKeys[wire.chainCount++] = WireKeys.key(bytes, in.at, length);
           }
@@ -286,12 +281,7 @@ public final class LookupWire {
         return;
       }
       if (blockTokenCountCount == blockTokenCounts.length) {
-        int[] full = blockTokenCounts;
-        blockTokenCounts =
-            blockTokenCountCount == 0
-                ? SPARES.get().counts()
-                : Arrays.copyOf(full, blockTokenCountCount * 2);
-        SPARES.get().give(full); // a longer chain does not keep its first spare
+        blockTokenCounts = grown(blockTokenCounts);
       }
       blockTokenCounts[blockTokenCountCount++] = value;
     } else {
@@ -304,6 +294,30 @@ public final class LookupWire {
       }
       tokenIds[tokenCount++] = value;
     }
+  }
+
+  /**
+   * The array after {@code full}: this thread's spare for an empty one (the first block), else a
+   * copy twice as long (a chain past 64 blocks), {@code full} going back to the spares.
+   */
+  private static long[] grown(long[] full) {
+    return full.length == 0 ? SPARES.get().keys() : spareAfterCopy(full);
+  }
+
+  private static int[] grown(int[] full) {
+    return full.length == 0 ? SPARES.get().counts() : spareAfterCopy(full);
+  }
+
+  private static long[] spareAfterCopy(long[] full) {
+    long[] grown = Arrays.copyOf(full, full.length * 2);
+    SPARES.get().give(full);
+    return grown;
+  }
+
+  private static int[] spareAfterCopy(int[] full) {
+    int[] grown = Arrays.copyOf(full, full.length * 2);
+    SPARES.get().give(full);
+    return grown;
   }
 
   /**

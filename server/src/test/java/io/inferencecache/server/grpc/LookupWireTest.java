@@ -80,6 +80,15 @@ class LookupWireTest {
     // The arrays are handed on, holding the new request only.
     assertThat(b.chainKeys()).isSameAs(keysOfA).containsExactly(second);
     assertThat(b.blockTokenCounts()).isSameAs(countsOfA).containsOnly(32);
+
+    // A longer chain grows out of its first arrays and gives them back at once.
+    b.recycle();
+    LookupWire longer =
+        LookupWire.parse(chainRequest(new Random(5).longs(100).toArray(), 16), LIMITS);
+    assertThat(longer.chainKeys()).hasSize(100);
+    LookupWire after = LookupWire.parse(chainRequest(first, 16), LIMITS);
+    assertThat(after.chainKeys()).isSameAs(keysOfA).containsExactly(first);
+    assertThat(after.blockTokenCounts()).isSameAs(countsOfA);
   }
 
   private static byte[] chainRequest(long[] keys, int tokensPerBlock) {
