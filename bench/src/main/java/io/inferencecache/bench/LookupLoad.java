@@ -102,7 +102,10 @@ public final class LookupLoad {
   /**
    * What was measured. {@code hiccupMaxMicros} and {@code stalledMillis} are the generator's hiccup
    * meter over the same window: its latest wake-up, and the time lost to wake-ups later than 1 ms —
-   * the platform standing still, not the server being slow.
+   * the platform standing still, not the server being slow. {@code generatorPauses} and {@code
+   * generatorPausedMillis} are the generator's own collections in that window, and {@code
+   * generatorHeapPretouched} whether its heap was fixed and touched at start ({@code null} when the
+   * JVM does not say): see {@code GeneratorHeap}.
    */
   public record Result(
       Target target,
@@ -118,7 +121,10 @@ public final class LookupLoad {
       double maxMicros,
       Map<String, Long> reasons,
       double hiccupMaxMicros,
-      double stalledMillis) {}
+      double stalledMillis,
+      long generatorPauses,
+      long generatorPausedMillis,
+      Boolean generatorHeapPretouched) {}
 
   private static final String TENANT = "load";
   private static final String MODEL = "load-model";
@@ -344,6 +350,7 @@ public final class LookupLoad {
     Result run(Duration warmup, Duration duration) throws Exception {
       CompletableFuture<Void> finished = new CompletableFuture<>();
       hiccups.interval(); // what came before this run
+      GeneratorHeap heap = new GeneratorHeap();
       loop.execute(() -> {
         done = finished;
         interval = options.rate() > 0 ? 1e9 / options.rate() : 0;
@@ -355,9 +362,11 @@ public final class LookupLoad {
       if (!warmup.isZero()) {
         Thread.sleep(warmup);
         hiccups.interval(); // the warm-up's
+        heap.interval();
       }
       finished.get(duration.toSeconds() + 120, TimeUnit.SECONDS);
       Hiccups.Seen stalls = hiccups.interval();
+      GeneratorHeap.Pauses pauses = heap.interval();
       CompletableFuture<Result> result = new CompletableFuture<>();
       loop.execute(() -> {
         double seconds = (System.nanoTime() - measureFrom) / 1e9;
@@ -379,7 +388,10 @@ public final class LookupLoad {
                 histogram.getMaxValue() / 1e3,
                 mix,
                 stalls.maxMicros(),
-                stalls.stalledMillis()));
+                stalls.stalledMillis(),
+                pauses.count(),
+                pauses.millis(),
+                GeneratorHeap.fixedAndPretouched()));
       });
       return result.get(30, TimeUnit.SECONDS);
     }

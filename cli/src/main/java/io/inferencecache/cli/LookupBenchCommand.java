@@ -174,13 +174,21 @@ final class LookupBenchCommand implements Callable<Integer> {
           .name("hiccupMaxUs")
           .value(r.hiccupMaxMicros(), 1)
           .name("stalledMs")
-          .value(r.stalledMillis(), 1);
+          .value(r.stalledMillis(), 1)
+          .name("generatorPauses")
+          .value(r.generatorPauses())
+          .name("generatorPausedMs")
+          .value(r.generatorPausedMillis());
+      if (r.generatorHeapPretouched() != null) {
+        json.name("generatorHeapPretouched").value(r.generatorHeapPretouched());
+      }
       out.println(json.endObject());
     } else {
       out.printf(
           "%s: %d calls (%d errors) in %s, %.0f calls/s; latency p50 %.0f us, p90 %.0f us,"
               + " p99 %.0f us, p99.9 %.0f us, max %.0f us; reasons %s;"
-              + " machine stalls: max %.0f us, %.1f ms in all%n",
+              + " machine stalls: max %.0f us, %.1f ms in all;"
+              + " generator collections: %d, %d ms%n",
           target,
           r.calls(),
           r.errors(),
@@ -193,9 +201,21 @@ final class LookupBenchCommand implements Callable<Integer> {
           r.maxMicros(),
           r.reasons(),
           r.hiccupMaxMicros(),
-          r.stalledMillis());
+          r.stalledMillis(),
+          r.generatorPauses(),
+          r.generatorPausedMillis());
     }
     out.flush();
+    if (Boolean.FALSE.equals(r.generatorHeapPretouched())) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "inferencecache bench lookup: note: this generator's heap grows during the run, so its"
+              + " collections and first touches of memory are in the latencies above; for latency"
+              + " figures give it a fixed, pre-touched heap with a young generation larger than"
+              + " the run allocates (about 3 KB per call), e.g. INFERENCECACHE_JAVA_OPTS=\"-Xms5g"
+              + " -Xmx5g -Xmn4g -XX:+AlwaysPreTouch\" (docs/performance.md)");
+      err.flush();
+    }
     return r.errors() == 0 ? 0 : 1;
   }
 }

@@ -52,6 +52,13 @@ class LookupBenchCommandTest {
       assertThat(lookups.path("hiccupMaxUs").asDouble()).isPositive();
       assertThat(lookups.has("stalledMs")).isTrue();
       assertThat(lookups.path("stalledMs").asDouble()).isGreaterThanOrEqualTo(0);
+      // The generator's own collections in the window are reported, and whether its heap was
+      // set up not to disturb the run (the test JVM's grows).
+      assertThat(lookups.path("generatorPauses").isIntegralNumber()).isTrue();
+      assertThat(lookups.path("generatorPauses").asLong()).isGreaterThanOrEqualTo(0);
+      assertThat(lookups.path("generatorPausedMs").asLong()).isGreaterThanOrEqualTo(0);
+      assertThat(lookups.path("generatorHeapPretouched").isBoolean()).isTrue();
+      assertThat(lookups.path("generatorHeapPretouched").asBoolean()).isFalse();
 
       // Nothing populated this time: the chains of the first run are still there.
       JsonNode again =
@@ -139,6 +146,35 @@ class LookupBenchCommandTest {
         .filter(line -> line.startsWith("inferencecache_lookup_route_calls_total"))
         .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
         .sum();
+  }
+
+  @Test
+  @Timeout(60)
+  void theTextReportNamesTheGeneratorsCollectionsAndAGrowingHeapGetsANote() throws Exception {
+    try (InferenceCacheServer server =
+        InferenceCacheServer.start(ServerOptions.defaults().onLoopback())) {
+      CommandRun run =
+          CommandRun.of(
+              "bench",
+              "lookup",
+              "--server",
+              "127.0.0.1:" + server.grpcAddress().getPort(),
+              "--entries",
+              "256",
+              "--chain-blocks",
+              "16",
+              "--duration",
+              "300ms",
+              "--warmup",
+              "0s");
+      assertThat(run.exitCode()).as(run.err()).isZero();
+      assertThat(run.out()).containsPattern("generator collections: \\d+, \\d+ ms");
+      // This test JVM's heap is neither fixed nor pre-touched: the note says what to set.
+      assertThat(run.err())
+          .contains("heap grows during the run")
+          .contains("-XX:+AlwaysPreTouch")
+          .contains("docs/performance.md");
+    }
   }
 
   @Test
