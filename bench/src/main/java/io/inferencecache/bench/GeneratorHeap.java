@@ -4,6 +4,7 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The load generator's own heap as part of what a run measures: the collections it paused for
@@ -42,7 +43,7 @@ final class GeneratorHeap {
     long pauses = 0;
     long millis = 0;
     for (GarbageCollectorMXBean bean : pausing) {
-      // -1 when a collector does not count; such a bean adds nothing.
+      // -1 when a collector does not count (or stops counting): such a bean adds nothing.
       pauses += Math.max(0, bean.getCollectionCount());
       millis += Math.max(0, bean.getCollectionTime());
     }
@@ -57,20 +58,38 @@ final class GeneratorHeap {
    * (not HotSpot).
    */
   static Boolean fixedAndPretouched() {
+    HotSpotDiagnosticMXBean vm;
     try {
-      HotSpotDiagnosticMXBean vm =
-          ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-      if (vm == null) {
-        return null;
-      }
-      boolean pretouch = Boolean.parseBoolean(vm.getVMOption("AlwaysPreTouch").getValue());
-      boolean fixed =
-          vm.getVMOption("InitialHeapSize")
-              .getValue()
-              .equals(vm.getVMOption("MaxHeapSize").getValue());
-      return pretouch && fixed;
-    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+    } catch (IllegalArgumentException e) {
       return null;
     }
+    if (vm == null) {
+      return null;
+    }
+    return fixedAndPretouched(name -> {
+      try {
+        return vm.getVMOption(name).getValue();
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    });
+  }
+
+  /**
+   * Whether the heap the VM options describe is fixed and touched at start, from {@code option} (a
+   * VM option's value by name, {@code null} when unknown). Fixed means it can neither grow nor
+   * shrink: since JDK 13 a heap shrinks to its minimum size, not to its initial one, so the
+   * minimum, the initial and the maximum size must all be equal ({@code -Xms} sets the first two).
+   */
+  static Boolean fixedAndPretouched(Function<String, String> option) {
+    String pretouch = option.apply("AlwaysPreTouch");
+    String min = option.apply("MinHeapSize");
+    String initial = option.apply("InitialHeapSize");
+    String max = option.apply("MaxHeapSize");
+    if (pretouch == null || min == null || initial == null || max == null) {
+      return null;
+    }
+    return Boolean.parseBoolean(pretouch) && min.equals(max) && initial.equals(max);
   }
 }

@@ -42,6 +42,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -104,8 +105,9 @@ public final class LookupLoad {
    * meter over the same window: its latest wake-up, and the time lost to wake-ups later than 1 ms —
    * the platform standing still, not the server being slow. {@code generatorPauses} and {@code
    * generatorPausedMillis} are the generator's own collections in that window, and {@code
-   * generatorHeapPretouched} whether its heap was fixed and touched at start ({@code null} when the
-   * JVM does not say): see {@code GeneratorHeap}.
+   * generatorHeapFixedAndPretouched} whether its heap was fixed (minimum, initial and maximum size
+   * equal) and touched at start ({@code null} when the JVM does not say): see {@code
+   * GeneratorHeap}.
    */
   public record Result(
       Target target,
@@ -124,7 +126,7 @@ public final class LookupLoad {
       double stalledMillis,
       long generatorPauses,
       long generatorPausedMillis,
-      Boolean generatorHeapPretouched) {}
+      Boolean generatorHeapFixedAndPretouched) {}
 
   private static final String TENANT = "load";
   private static final String MODEL = "load-model";
@@ -134,6 +136,11 @@ public final class LookupLoad {
 
   /** Populates (when asked), warms up, measures. */
   public static Result run(Options options) throws Exception {
+    return run(options, GeneratorHeap::new);
+  }
+
+  /** {@link #run(Options)}, with {@code heaps} making the generator's pause counter for the run. */
+  static Result run(Options options, Supplier<GeneratorHeap> heaps) throws Exception {
     boolean epoll = Epoll.isAvailable();
     SelectStrategyFactory select =
         options.busyPoll().isZero()
@@ -165,7 +172,7 @@ public final class LookupLoad {
       }
       Encoded[] requests = requests(options, chains);
       HealthCheckRequest health = HealthCheckRequest.getDefaultInstance();
-      Driver driver = new Driver(channel, group.next(), options, requests, health, hiccups);
+      Driver driver = new Driver(channel, group.next(), options, requests, health, hiccups, heaps);
       return driver.run(options.warmup(), options.duration());
     } finally {
       channel.shutdownNow();
@@ -302,6 +309,7 @@ public final class LookupLoad {
     private final Encoded[] requests;
     private final HealthCheckRequest check;
     private final Hiccups hiccups;
+    private final Supplier<GeneratorHeap> heaps;
     private final Recorder recorder = new Recorder(3_600_000_000L, 3);
     private final Map<String, long[]> reasons = new TreeMap<>();
     // Loop-thread state of the run (a driver runs once).
@@ -328,9 +336,11 @@ public final class LookupLoad {
         Options options,
         Encoded[] requests,
         HealthCheckRequest check,
-        Hiccups hiccups) {
+        Hiccups hiccups,
+        Supplier<GeneratorHeap> heaps) {
       this.options = options;
       this.hiccups = hiccups;
+      this.heaps = heaps;
       this.channel = channel;
       this.loop = loop;
       this.lookupMethod =
@@ -350,7 +360,7 @@ public final class LookupLoad {
     Result run(Duration warmup, Duration duration) throws Exception {
       CompletableFuture<Void> finished = new CompletableFuture<>();
       hiccups.interval(); // what came before this run
-      GeneratorHeap heap = new GeneratorHeap();
+      GeneratorHeap heap = heaps.get();
       loop.execute(() -> {
         done = finished;
         interval = options.rate() > 0 ? 1e9 / options.rate() : 0;

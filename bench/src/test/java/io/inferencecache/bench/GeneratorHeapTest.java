@@ -2,9 +2,11 @@ package io.inferencecache.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.HashMap;
 import java.util.List;
-import javax.management.ObjectName;
+import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,6 +15,8 @@ import org.junit.jupiter.api.Test;
  * a real collection in this JVM shows.
  */
 class GeneratorHeapTest {
+
+  private static volatile byte[] sink;
 
   @Test
   void countsPausesPerWindowAndLeavesConcurrentCyclesOut() {
@@ -44,23 +48,64 @@ class GeneratorHeapTest {
   @Test
   void aCollectionInThisJvmIsSeen() {
     GeneratorHeap heap = new GeneratorHeap();
-    System.gc();
-    assertThat(heap.interval().count()).isPositive();
+    // Allocate until a collection comes (System.gc() may be disabled), with a bound.
+    long allocated = 0;
+    long seen = 0;
+    while (seen == 0 && allocated < 64L << 30) {
+      sink = new byte[1 << 20];
+      allocated += 1 << 20;
+      if ((allocated & ((256L << 20) - 1)) == 0) {
+        seen = heap.interval().count();
+      }
+    }
+    assertThat(seen).isPositive();
   }
 
   @Test
-  void thisTestJvmsGrowingHeapIsNotReportedAsPretouched() {
-    // Surefire starts it without -XX:+AlwaysPreTouch.
-    assertThat(GeneratorHeap.fixedAndPretouched()).isFalse();
+  void aHeapIsFixedAndPretouchedOnlyWithAllThreeSizesEqualAndPreTouchOn() {
+    Map<String, String> fixed =
+        Map.of(
+            "AlwaysPreTouch", "true",
+            "MinHeapSize", "5368709120",
+            "InitialHeapSize", "5368709120",
+            "MaxHeapSize", "5368709120");
+    assertThat(GeneratorHeap.fixedAndPretouched(fixed::get)).isTrue();
+    assertThat(GeneratorHeap.fixedAndPretouched(with(fixed, "AlwaysPreTouch", "false"))).isFalse();
+    // -XX:InitialHeapSize=5g -XX:MaxHeapSize=5g without -Xms: the heap may still shrink to its
+    // minimum and grow again.
+    assertThat(GeneratorHeap.fixedAndPretouched(with(fixed, "MinHeapSize", "8388608"))).isFalse();
+    assertThat(GeneratorHeap.fixedAndPretouched(with(fixed, "InitialHeapSize", "402653184")))
+        .isFalse();
+    // A VM that does not know the options does not say.
+    assertThat(GeneratorHeap.fixedAndPretouched(with(fixed, "MinHeapSize", null))).isNull();
   }
 
-  private static final class Bean implements GarbageCollectorMXBean {
-    private final String name;
+  @Test
+  void thisJvmSaysWhatItsHeapIs() {
+    boolean pretouch =
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+            .anyMatch(argument -> argument.equals("-XX:+AlwaysPreTouch"));
+    // HotSpot answers; without -XX:+AlwaysPreTouch (Surefire's default) the heap is not.
+    Boolean answer = GeneratorHeap.fixedAndPretouched();
+    assertThat(answer).isNotNull();
+    if (!pretouch) {
+      assertThat(answer).isFalse();
+    }
+  }
+
+  private static Function<String, String> with(
+      Map<String, String> options, String name, String value) {
+    Map<String, String> changed = new HashMap<>(options);
+    changed.put(name, value);
+    return changed::get;
+  }
+
+  private static final class Bean extends CollectorBean {
     long count;
     long millis;
 
     Bean(String name) {
-      this.name = name;
+      super(name);
     }
 
     @Override
@@ -71,26 +116,6 @@ class GeneratorHeapTest {
     @Override
     public long getCollectionTime() {
       return millis;
-    }
-
-    @Override
-    public String getName() {
-      return name;
-    }
-
-    @Override
-    public boolean isValid() {
-      return true;
-    }
-
-    @Override
-    public String[] getMemoryPoolNames() {
-      return new String[0];
-    }
-
-    @Override
-    public ObjectName getObjectName() {
-      return null;
     }
   }
 }

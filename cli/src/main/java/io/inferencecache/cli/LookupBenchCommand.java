@@ -179,8 +179,8 @@ final class LookupBenchCommand implements Callable<Integer> {
           .value(r.generatorPauses())
           .name("generatorPausedMs")
           .value(r.generatorPausedMillis());
-      if (r.generatorHeapPretouched() != null) {
-        json.name("generatorHeapPretouched").value(r.generatorHeapPretouched());
+      if (r.generatorHeapFixedAndPretouched() != null) {
+        json.name("generatorHeapFixedAndPretouched").value(r.generatorHeapFixedAndPretouched());
       }
       out.println(json.endObject());
     } else {
@@ -188,7 +188,7 @@ final class LookupBenchCommand implements Callable<Integer> {
           "%s: %d calls (%d errors) in %s, %.0f calls/s; latency p50 %.0f us, p90 %.0f us,"
               + " p99 %.0f us, p99.9 %.0f us, max %.0f us; reasons %s;"
               + " machine stalls: max %.0f us, %.1f ms in all;"
-              + " generator collections: %d, %d ms%n",
+              + " generator pauses: %d, %d ms%n",
           target,
           r.calls(),
           r.errors(),
@@ -206,11 +206,11 @@ final class LookupBenchCommand implements Callable<Integer> {
           r.generatorPausedMillis());
     }
     out.flush();
-    if (Boolean.FALSE.equals(r.generatorHeapPretouched())) {
+    if (Boolean.FALSE.equals(r.generatorHeapFixedAndPretouched())) {
       PrintWriter err = spec.commandLine().getErr();
       err.println(
-          "inferencecache bench lookup: note: this generator's heap grows during the run, so its"
-              + " collections and first touches of memory are in the latencies above; for latency"
+          "inferencecache bench lookup: note: this generator's heap is not fixed and pre-touched,"
+              + " so its collections and first touches of memory may be in the latencies above; for latency"
               + " figures give it a fixed, pre-touched heap with a young generation larger than"
               + " the run allocates (about 3 KB per call), e.g. INFERENCECACHE_JAVA_OPTS=\"-Xms5g"
               + " -Xmx5g -Xmn4g -XX:+AlwaysPreTouch\" (docs/performance.md)");

@@ -1,0 +1,91 @@
+package io.inferencecache.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inferencecache.server.InferenceCacheServer;
+import io.inferencecache.server.ServerOptions;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The load driver against a real server on loopback, with the generator's collector bean replaced
+ * by one whose readings are scripted (this JVM's own collections come when they come, so they
+ * cannot show which window a pause was counted in).
+ */
+class LookupLoadTest {
+
+  @Test
+  @Timeout(60)
+  void pausesDuringTheWarmUpAreNotCountedInTheMeasuredTime() throws Exception {
+    try (InferenceCacheServer server =
+        InferenceCacheServer.start(ServerOptions.defaults().onLoopback())) {
+      // Read at the run's start, at the end of the warm-up, at the end of the measured time: five
+      // pauses (50 ms) in the warm-up, one (3 ms) after it.
+      Scripted bean = new Scripted(new long[] {10, 15, 16}, new long[] {100, 150, 153});
+      LookupLoad.Result result =
+          LookupLoad.run(
+              options(server, Duration.ofMillis(300)), () -> new GeneratorHeap(List.of(bean)));
+
+      assertThat(bean.reads).isEqualTo(3);
+      assertThat(result.generatorPauses()).isEqualTo(1);
+      assertThat(result.generatorPausedMillis()).isEqualTo(3);
+      assertThat(result.calls()).isPositive();
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void withoutAWarmUpEveryPauseOfTheRunCounts() throws Exception {
+    try (InferenceCacheServer server =
+        InferenceCacheServer.start(ServerOptions.defaults().onLoopback())) {
+      Scripted bean = new Scripted(new long[] {10, 16}, new long[] {100, 153});
+      LookupLoad.Result result =
+          LookupLoad.run(options(server, Duration.ZERO), () -> new GeneratorHeap(List.of(bean)));
+
+      assertThat(bean.reads).isEqualTo(2);
+      assertThat(result.generatorPauses()).isEqualTo(6);
+      assertThat(result.generatorPausedMillis()).isEqualTo(53);
+    }
+  }
+
+  private static LookupLoad.Options options(InferenceCacheServer server, Duration warmup) {
+    return new LookupLoad.Options(
+        "127.0.0.1:" + server.grpcAddress().getPort(),
+        LookupLoad.Target.HEALTH,
+        2,
+        0,
+        Duration.ofMillis(300),
+        warmup,
+        16,
+        0,
+        2,
+        1,
+        Duration.ZERO);
+  }
+
+  /** A collector bean that gives its next scripted count and time at each reading. */
+  private static final class Scripted extends CollectorBean {
+    private final long[] counts;
+    private final long[] millis;
+    int reads; // read and written on the thread that runs the load
+
+    Scripted(long[] counts, long[] millis) {
+      super("G1 Young Generation");
+      this.counts = counts;
+      this.millis = millis;
+    }
+
+    @Override
+    public long getCollectionCount() {
+      // interval() reads the count, then the time: the count's reading advances the script.
+      return counts[Math.min(reads++, counts.length - 1)];
+    }
+
+    @Override
+    public long getCollectionTime() {
+      return millis[Math.min(reads - 1, millis.length - 1)];
+    }
+  }
+}
