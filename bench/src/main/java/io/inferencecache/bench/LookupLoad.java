@@ -101,13 +101,9 @@ public final class LookupLoad {
   }
 
   /**
-   * What was measured. {@code hiccupMaxMicros} and {@code stalledMillis} are the generator's hiccup
-   * meter over the same window: its latest wake-up, and the time lost to wake-ups later than 1 ms —
-   * the platform standing still, not the server being slow. {@code generatorPauses} and {@code
-   * generatorPausedMillis} are the generator's own collections in that window, and {@code
-   * generatorHeapFixedAndPretouched} whether its heap was fixed (minimum, initial and maximum size
-   * equal) and touched at start ({@code null} when the JVM does not say): see {@code
-   * GeneratorHeap}.
+   * What was measured: the calls, their latency percentiles and reason codes, and beside them what
+   * the platform and the generator itself did over the same window, so that a tail they caused is
+   * told apart from one the server caused.
    */
   public record Result(
       Target target,
@@ -122,11 +118,23 @@ public final class LookupLoad {
       double p999Micros,
       double maxMicros,
       Map<String, Long> reasons,
-      double hiccupMaxMicros,
-      double stalledMillis,
-      long generatorPauses,
-      long generatorPausedMillis,
-      Boolean generatorHeapFixedAndPretouched) {}
+      Machine machine,
+      Generator generator) {}
+
+  /**
+   * The machine over the measured window. {@code hiccupMaxMicros} and {@code stalledMillis} are the
+   * generator's hiccup meter: its latest wake-up, and the time lost to wake-ups later than 1 ms.
+   * {@code stealMillis} is the CPU time the hypervisor took for other work, summed over the CPUs
+   * ({@code null} when the OS does not say): see {@code HostSteal}.
+   */
+  public record Machine(double hiccupMaxMicros, double stalledMillis, Double stealMillis) {}
+
+  /**
+   * The generator's own collections in the measured window, and whether its heap was fixed
+   * (minimum, initial and maximum size equal) and touched at start ({@code null} when the JVM does
+   * not say): see {@code GeneratorHeap}.
+   */
+  public record Generator(long pauses, long pausedMillis, Boolean heapFixedAndPretouched) {}
 
   private static final String TENANT = "load";
   private static final String MODEL = "load-model";
@@ -361,6 +369,7 @@ public final class LookupLoad {
       CompletableFuture<Void> finished = new CompletableFuture<>();
       hiccups.interval(); // what came before this run
       GeneratorHeap heap = heaps.get();
+      HostSteal steal = new HostSteal();
       loop.execute(() -> {
         done = finished;
         interval = options.rate() > 0 ? 1e9 / options.rate() : 0;
@@ -373,10 +382,12 @@ public final class LookupLoad {
         Thread.sleep(warmup);
         hiccups.interval(); // the warm-up's
         heap.interval();
+        steal.interval();
       }
       finished.get(duration.toSeconds() + 120, TimeUnit.SECONDS);
       Hiccups.Seen stalls = hiccups.interval();
       GeneratorHeap.Pauses pauses = heap.interval();
+      Double stolen = steal.interval();
       CompletableFuture<Result> result = new CompletableFuture<>();
       loop.execute(() -> {
         double seconds = (System.nanoTime() - measureFrom) / 1e9;
@@ -397,11 +408,9 @@ public final class LookupLoad {
                 histogram.getValueAtPercentile(99.9) / 1e3,
                 histogram.getMaxValue() / 1e3,
                 mix,
-                stalls.maxMicros(),
-                stalls.stalledMillis(),
-                pauses.count(),
-                pauses.millis(),
-                GeneratorHeap.fixedAndPretouched()));
+                new Machine(stalls.maxMicros(), stalls.stalledMillis(), stolen),
+                new Generator(
+                    pauses.count(), pauses.millis(), GeneratorHeap.fixedAndPretouched())));
       });
       return result.get(30, TimeUnit.SECONDS);
     }

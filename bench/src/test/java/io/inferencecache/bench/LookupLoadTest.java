@@ -29,8 +29,8 @@ class LookupLoadTest {
               options(server, Duration.ofMillis(300)), () -> new GeneratorHeap(List.of(bean)));
 
       assertThat(bean.reads).isEqualTo(3);
-      assertThat(result.generatorPauses()).isEqualTo(1);
-      assertThat(result.generatorPausedMillis()).isEqualTo(3);
+      assertThat(result.generator().pauses()).isEqualTo(1);
+      assertThat(result.generator().pausedMillis()).isEqualTo(3);
       assertThat(result.calls()).isPositive();
     }
   }
@@ -45,8 +45,8 @@ class LookupLoadTest {
           LookupLoad.run(options(server, Duration.ZERO), () -> new GeneratorHeap(List.of(bean)));
 
       assertThat(bean.reads).isEqualTo(2);
-      assertThat(result.generatorPauses()).isEqualTo(6);
-      assertThat(result.generatorPausedMillis()).isEqualTo(53);
+      assertThat(result.generator().pauses()).isEqualTo(6);
+      assertThat(result.generator().pausedMillis()).isEqualTo(53);
     }
   }
 

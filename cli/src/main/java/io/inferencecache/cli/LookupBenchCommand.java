@@ -3,6 +3,7 @@ package io.inferencecache.cli;
 import io.inferencecache.bench.LookupLoad;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,7 +25,11 @@ import picocli.CommandLine.Spec;
       "Populates the server with --entries (key, replica) entries as --chain-blocks-block chains"
           + " (tenant 'load', model 'load-model'), then sends chain lookups at --concurrency calls"
           + " in flight, or at --rate calls per second. --target health sends the standard gRPC"
-          + " health Check instead: the transport's own cost, measured the same way."
+          + " health Check instead: the transport's own cost, measured the same way.",
+      "",
+      "Beside the latencies it reports what the platform and the generator did in the same"
+          + " time: a hiccup meter's stalls, the hypervisor's steal time (Linux), and the"
+          + " generator's own collections (docs/cli.md)."
     })
 final class LookupBenchCommand implements Callable<Integer> {
 
@@ -141,6 +146,8 @@ final class LookupBenchCommand implements Callable<Integer> {
       return 1;
     }
     PrintWriter out = spec.commandLine().getOut();
+    LookupLoad.Machine machine = r.machine();
+    LookupLoad.Generator generator = r.generator();
     if (output.json()) {
       JsonWriter json =
           new JsonWriter()
@@ -172,22 +179,25 @@ final class LookupBenchCommand implements Callable<Integer> {
       r.reasons().forEach((k, v) -> json.name(k).value(v));
       json.endObject()
           .name("hiccupMaxUs")
-          .value(r.hiccupMaxMicros(), 1)
+          .value(machine.hiccupMaxMicros(), 1)
           .name("stalledMs")
-          .value(r.stalledMillis(), 1)
-          .name("generatorPauses")
-          .value(r.generatorPauses())
+          .value(machine.stalledMillis(), 1);
+      if (machine.stealMillis() != null) {
+        json.name("stealMs").value(machine.stealMillis(), 0);
+      }
+      json.name("generatorPauses")
+          .value(generator.pauses())
           .name("generatorPausedMs")
-          .value(r.generatorPausedMillis());
-      if (r.generatorHeapFixedAndPretouched() != null) {
-        json.name("generatorHeapFixedAndPretouched").value(r.generatorHeapFixedAndPretouched());
+          .value(generator.pausedMillis());
+      if (generator.heapFixedAndPretouched() != null) {
+        json.name("generatorHeapFixedAndPretouched").value(generator.heapFixedAndPretouched());
       }
       out.println(json.endObject());
     } else {
       out.printf(
           "%s: %d calls (%d errors) in %s, %.0f calls/s; latency p50 %.0f us, p90 %.0f us,"
               + " p99 %.0f us, p99.9 %.0f us, max %.0f us; reasons %s;"
-              + " machine stalls: max %.0f us, %.1f ms in all;"
+              + " machine stalls: max %.0f us, %.1f ms in all; host steal: %s;"
               + " generator pauses: %d, %d ms%n",
           target,
           r.calls(),
@@ -200,13 +210,16 @@ final class LookupBenchCommand implements Callable<Integer> {
           r.p999Micros(),
           r.maxMicros(),
           r.reasons(),
-          r.hiccupMaxMicros(),
-          r.stalledMillis(),
-          r.generatorPauses(),
-          r.generatorPausedMillis());
+          machine.hiccupMaxMicros(),
+          machine.stalledMillis(),
+          machine.stealMillis() == null
+              ? "not reported"
+              : String.format(Locale.ROOT, "%.0f ms", machine.stealMillis()),
+          generator.pauses(),
+          generator.pausedMillis());
     }
     out.flush();
-    if (Boolean.FALSE.equals(r.generatorHeapFixedAndPretouched())) {
+    if (Boolean.FALSE.equals(generator.heapFixedAndPretouched())) {
       PrintWriter err = spec.commandLine().getErr();
       err.println(
           "inferencecache bench lookup: note: this generator's heap is not fixed and pre-touched,"

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inferencecache.server.InferenceCacheServer;
 import io.inferencecache.server.ServerOptions;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,6 +56,12 @@ class LookupBenchCommandTest {
       assertThat(lookups.path("hiccupMaxUs").asDouble()).isPositive();
       assertThat(lookups.has("stalledMs")).isTrue();
       assertThat(lookups.path("stalledMs").asDouble()).isGreaterThanOrEqualTo(0);
+      // Linux says how much CPU time its hypervisor took (none on bare metal); elsewhere the field
+      // is left out.
+      assertThat(lookups.has("stealMs")).isEqualTo(Files.isReadable(Path.of("/proc/stat")));
+      if (lookups.has("stealMs")) {
+        assertThat(lookups.path("stealMs").asDouble()).isGreaterThanOrEqualTo(0);
+      }
       // The generator's own collections in the window are reported, and whether its heap was
       // set up not to disturb the run (the test JVM's grows).
       assertThat(lookups.path("generatorPauses").isIntegralNumber()).isTrue();
@@ -160,7 +168,8 @@ class LookupBenchCommandTest {
 
   @Test
   @Timeout(60)
-  void theTextReportNamesTheGeneratorsCollectionsAndAGrowingHeapGetsANote() throws Exception {
+  void theTextReportNamesStealAndTheGeneratorsCollectionsAndAGrowingHeapGetsANote()
+      throws Exception {
     try (InferenceCacheServer server =
         InferenceCacheServer.start(ServerOptions.defaults().onLoopback())) {
       CommandRun run =
@@ -179,6 +188,11 @@ class LookupBenchCommandTest {
               "0s");
       assertThat(run.exitCode()).as(run.err()).isZero();
       assertThat(run.out()).containsPattern("generator pauses: \\d+, \\d+ ms");
+      assertThat(run.out())
+          .containsPattern(
+              Files.isReadable(Path.of("/proc/stat"))
+                  ? "host steal: \\d+ ms;"
+                  : "host steal: not reported;");
       if (pretouchedTestJvm()) {
         assertThat(run.err()).doesNotContain("note:");
       } else {
