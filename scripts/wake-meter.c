@@ -1,10 +1,15 @@
 // A wake-up meter outside the JVM, for diagnosing latency runs (docs/performance.md, ADR 22).
 // It asks to wake every millisecond and prints one line a second:
-//   <unix seconds> <latest wake-up, us> <time lost to wake-ups later than 1 ms, ms>
-//   <steal ticks> <idle ticks>   (both from /proc/stat's first line, over that second)
-// Run it as an ordinary thread and, to see only what the host takes, as a real-time one:
+//   <unix seconds> <its latest wake-up's lateness, us>
+//   <the lateness beyond 1 ms of its wake-ups later than 1 ms, summed, ms>
+//   <steal ticks> <idle ticks>   (both from /proc/stat's first line, over that second; -1 unknown)
+// The third column is not the JVM hiccup meter's stalledMs, which sums the whole lateness of every
+// wake-up 1 ms late or more.
+// Run it as an ordinary thread and, to see only what the host takes, as a real-time one (chrt
+// needs root or CAP_SYS_NICE):
 //   cc -O2 -o wake-meter scripts/wake-meter.c
 //   ./wake-meter 900 > wake.txt &  chrt -f 99 ./wake-meter 900 > wake-rt.txt &
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

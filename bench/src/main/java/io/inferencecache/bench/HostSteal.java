@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.LongSupplier;
 
 /**
  * The CPU time a hypervisor gave to something else while this machine's CPUs had work to run
@@ -24,7 +25,7 @@ final class HostSteal {
    */
   private static final double MILLIS_PER_TICK = 10;
 
-  private final Path stat;
+  private final LongSupplier ticks;
   private long before;
 
   /** The machine's counter; {@link #interval()} gives {@code null} where the OS does not say. */
@@ -32,23 +33,30 @@ final class HostSteal {
     this(Path.of("/proc/stat"));
   }
 
+  /** The counter of a file in {@code /proc/stat}'s format. */
   HostSteal(Path stat) {
-    this.stat = stat;
-    this.before = read();
+    this(() -> read(stat));
+  }
+
+  /** A counter of steal ticks, -1 when it cannot be read. */
+  HostSteal(LongSupplier ticks) {
+    this.ticks = ticks;
+    this.before = ticks.getAsLong();
   }
 
   /**
    * The stolen time since the previous call (or since construction), summed over the CPUs, in
-   * milliseconds; {@code null} when the counter could not be read, then or before.
+   * milliseconds; {@code null} when the counter could not be read, then or before, or went back (a
+   * machine restored from a snapshot).
    */
   Double interval() {
-    long now = read();
-    Double seen = now < 0 || before < 0 ? null : (now - before) * MILLIS_PER_TICK;
+    long now = ticks.getAsLong();
+    Double seen = now < 0 || before < 0 || now < before ? null : (now - before) * MILLIS_PER_TICK;
     before = now;
     return seen;
   }
 
-  private long read() {
+  private static long read(Path stat) {
     try (BufferedReader reader = Files.newBufferedReader(stat, StandardCharsets.US_ASCII)) {
       return stealTicks(reader.readLine());
     } catch (IOException | SecurityException e) {

@@ -144,11 +144,15 @@ public final class LookupLoad {
 
   /** Populates (when asked), warms up, measures. */
   public static Result run(Options options) throws Exception {
-    return run(options, GeneratorHeap::new);
+    return run(options, GeneratorHeap::new, HostSteal::new);
   }
 
-  /** {@link #run(Options)}, with {@code heaps} making the generator's pause counter for the run. */
-  static Result run(Options options, Supplier<GeneratorHeap> heaps) throws Exception {
+  /**
+   * {@link #run(Options)}, with {@code heaps} and {@code steals} making the run's counters of the
+   * generator's pauses and of the host's steal.
+   */
+  static Result run(Options options, Supplier<GeneratorHeap> heaps, Supplier<HostSteal> steals)
+      throws Exception {
     boolean epoll = Epoll.isAvailable();
     SelectStrategyFactory select =
         options.busyPoll().isZero()
@@ -180,7 +184,8 @@ public final class LookupLoad {
       }
       Encoded[] requests = requests(options, chains);
       HealthCheckRequest health = HealthCheckRequest.getDefaultInstance();
-      Driver driver = new Driver(channel, group.next(), options, requests, health, hiccups, heaps);
+      Driver driver =
+          new Driver(channel, group.next(), options, requests, health, hiccups, heaps, steals);
       return driver.run(options.warmup(), options.duration());
     } finally {
       channel.shutdownNow();
@@ -318,6 +323,7 @@ public final class LookupLoad {
     private final HealthCheckRequest check;
     private final Hiccups hiccups;
     private final Supplier<GeneratorHeap> heaps;
+    private final Supplier<HostSteal> steals;
     private final Recorder recorder = new Recorder(3_600_000_000L, 3);
     private final Map<String, long[]> reasons = new TreeMap<>();
     // Loop-thread state of the run (a driver runs once).
@@ -345,10 +351,12 @@ public final class LookupLoad {
         Encoded[] requests,
         HealthCheckRequest check,
         Hiccups hiccups,
-        Supplier<GeneratorHeap> heaps) {
+        Supplier<GeneratorHeap> heaps,
+        Supplier<HostSteal> steals) {
       this.options = options;
       this.hiccups = hiccups;
       this.heaps = heaps;
+      this.steals = steals;
       this.channel = channel;
       this.loop = loop;
       this.lookupMethod =
@@ -369,7 +377,7 @@ public final class LookupLoad {
       CompletableFuture<Void> finished = new CompletableFuture<>();
       hiccups.interval(); // what came before this run
       GeneratorHeap heap = heaps.get();
-      HostSteal steal = new HostSteal();
+      HostSteal steal = steals.get();
       loop.execute(() -> {
         done = finished;
         interval = options.rate() > 0 ? 1e9 / options.rate() : 0;

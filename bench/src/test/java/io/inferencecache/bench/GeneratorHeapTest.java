@@ -48,12 +48,13 @@ class GeneratorHeapTest {
   @Test
   void aCollectionInThisJvmIsSeen() {
     GeneratorHeap heap = new GeneratorHeap();
-    // Allocate until a collection comes (System.gc() may be disabled), with a bound.
+    // Allocate until a collection comes (System.gc() may be disabled), with a bound; arrays small
+    // enough to fill the young generation (under G1, half a region or more goes elsewhere).
     long allocated = 0;
     long seen = 0;
     while (seen == 0 && allocated < 64L << 30) {
-      sink = new byte[1 << 20];
-      allocated += 1 << 20;
+      sink = new byte[64 << 10];
+      allocated += 64 << 10;
       if ((allocated & ((256L << 20) - 1)) == 0) {
         seen = heap.interval().count();
       }

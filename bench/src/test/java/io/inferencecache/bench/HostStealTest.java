@@ -41,6 +41,16 @@ class HostStealTest {
   }
 
   @Test
+  void aCounterThatGoesBackSaysNothingForThatWindow() {
+    long[] readings = {900, 20, 25};
+    int[] next = {0};
+    HostSteal steal = new HostSteal(() -> readings[next[0]++]);
+    // Restored from a snapshot, the machine counts from a lower value: no negative steal.
+    assertThat(steal.interval()).isNull();
+    assertThat(steal.interval()).isEqualTo(50.0);
+  }
+
+  @Test
   void thisMachineSaysOnLinux() {
     HostSteal steal = new HostSteal();
     Double seen = steal.interval();

@@ -6,13 +6,14 @@ import io.inferencecache.server.InferenceCacheServer;
 import io.inferencecache.server.ServerOptions;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The load driver against a real server on loopback, with the generator's collector bean replaced
- * by one whose readings are scripted (this JVM's own collections come when they come, so they
- * cannot show which window a pause was counted in).
+ * The load driver against a real server on loopback, with the generator's collector bean and the
+ * host's steal counter replaced by ones whose readings are scripted (this JVM's collections and the
+ * host's steal come when they come, so they cannot show which window they were counted in).
  */
 class LookupLoadTest {
 
@@ -24,13 +25,19 @@ class LookupLoadTest {
       // Read at the run's start, at the end of the warm-up, at the end of the measured time: five
       // pauses (50 ms) in the warm-up, one (3 ms) after it.
       Scripted bean = new Scripted(new long[] {10, 15, 16}, new long[] {100, 150, 153});
+      // The host's steal likewise: 40 ticks in the warm-up, 2 after it.
+      Ticks steal = new Ticks(500, 540, 542);
       LookupLoad.Result result =
           LookupLoad.run(
-              options(server, Duration.ofMillis(300)), () -> new GeneratorHeap(List.of(bean)));
+              options(server, Duration.ofMillis(300)),
+              () -> new GeneratorHeap(List.of(bean)),
+              () -> new HostSteal(steal));
 
       assertThat(bean.reads).isEqualTo(3);
       assertThat(result.generator().pauses()).isEqualTo(1);
       assertThat(result.generator().pausedMillis()).isEqualTo(3);
+      assertThat(steal.reads).isEqualTo(3);
+      assertThat(result.machine().stealMillis()).isEqualTo(20.0);
       assertThat(result.calls()).isPositive();
     }
   }
@@ -41,12 +48,18 @@ class LookupLoadTest {
     try (InferenceCacheServer server =
         InferenceCacheServer.start(ServerOptions.defaults().onLoopback())) {
       Scripted bean = new Scripted(new long[] {10, 16}, new long[] {100, 153});
+      Ticks steal = new Ticks(500, 542);
       LookupLoad.Result result =
-          LookupLoad.run(options(server, Duration.ZERO), () -> new GeneratorHeap(List.of(bean)));
+          LookupLoad.run(
+              options(server, Duration.ZERO),
+              () -> new GeneratorHeap(List.of(bean)),
+              () -> new HostSteal(steal));
 
       assertThat(bean.reads).isEqualTo(2);
       assertThat(result.generator().pauses()).isEqualTo(6);
       assertThat(result.generator().pausedMillis()).isEqualTo(53);
+      assertThat(steal.reads).isEqualTo(2);
+      assertThat(result.machine().stealMillis()).isEqualTo(420.0);
     }
   }
 
@@ -63,6 +76,21 @@ class LookupLoadTest {
         2,
         1,
         Duration.ZERO);
+  }
+
+  /** A steal counter that gives its next scripted reading each time. */
+  private static final class Ticks implements LongSupplier {
+    private final long[] readings;
+    int reads; // read and written on the thread that runs the load
+
+    Ticks(long... readings) {
+      this.readings = readings;
+    }
+
+    @Override
+    public long getAsLong() {
+      return readings[Math.min(reads++, readings.length - 1)];
+    }
   }
 
   /** A collector bean that gives its next scripted count and time at each reading. */

@@ -223,8 +223,8 @@ final class LookupBenchCommand implements Callable<Integer> {
       PrintWriter err = spec.commandLine().getErr();
       err.println(
           "inferencecache bench lookup: note: this generator's heap is not fixed and pre-touched,"
-              + " so its collections and first touches of memory may be in the latencies above; for latency"
-              + " figures give it a fixed, pre-touched heap with a young generation larger than"
+              + " so its collections and first touches of memory may be in the latencies above;"
+              + " for latency figures give it a fixed, pre-touched heap with a young generation larger than"
               + " the run allocates (about 3 KB per call), e.g. INFERENCECACHE_JAVA_OPTS=\"-Xms5g"
               + " -Xmx5g -Xmn4g -XX:+AlwaysPreTouch\" (docs/performance.md)");
       err.flush();

@@ -148,11 +148,30 @@ class LookupBenchCommandTest {
     }
   }
 
-  /** Whether this test JVM runs on a fixed, pre-touched heap (Surefire's does not). */
+  /**
+   * Whether this test JVM runs on a fixed, pre-touched heap (Surefire's does not): pre-touch on,
+   * and the last -Xms the size of the last -Xmx.
+   */
   private static boolean pretouchedTestJvm() {
     List<String> arguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
-    return arguments.contains("-XX:+AlwaysPreTouch")
-        && arguments.stream().anyMatch(argument -> argument.startsWith("-Xms"));
+    long initial = -1;
+    long max = -2;
+    for (String argument : arguments) {
+      if (argument.startsWith("-Xms")) {
+        initial = bytes(argument.substring(4));
+      } else if (argument.startsWith("-Xmx")) {
+        max = bytes(argument.substring(4));
+      }
+    }
+    return arguments.contains("-XX:+AlwaysPreTouch") && initial == max;
+  }
+
+  /** A heap size as the JVM's flags write it: a number with an optional k, m, g or t. */
+  private static long bytes(String size) {
+    String unit = size.substring(size.length() - 1).toLowerCase(java.util.Locale.ROOT);
+    int shift = "kmgt".indexOf(unit) + 1;
+    String digits = shift == 0 ? size : size.substring(0, size.length() - 1);
+    return Long.parseLong(digits) << (10 * shift);
   }
 
   /** LookupRoute calls the server has answered, from its own counters. */
