@@ -27,11 +27,7 @@ class LookupLoadTest {
       Scripted bean = new Scripted(new long[] {10, 15, 16}, new long[] {100, 150, 153});
       // The host's steal likewise: 40 ticks in the warm-up, 2 after it.
       Ticks steal = new Ticks(500, 540, 542);
-      LookupLoad.Result result =
-          LookupLoad.run(
-              options(server, Duration.ofMillis(300)),
-              () -> new GeneratorHeap(List.of(bean)),
-              () -> new HostSteal(steal));
+      LookupLoad.Result result = run(server, Duration.ofMillis(300), bean, steal);
 
       assertThat(bean.reads).isEqualTo(3);
       assertThat(result.generator().pauses()).isEqualTo(1);
@@ -49,11 +45,7 @@ class LookupLoadTest {
         InferenceCacheServer.start(ServerOptions.defaults().onLoopback())) {
       Scripted bean = new Scripted(new long[] {10, 16}, new long[] {100, 153});
       Ticks steal = new Ticks(500, 542);
-      LookupLoad.Result result =
-          LookupLoad.run(
-              options(server, Duration.ZERO),
-              () -> new GeneratorHeap(List.of(bean)),
-              () -> new HostSteal(steal));
+      LookupLoad.Result result = run(server, Duration.ZERO, bean, steal);
 
       assertThat(bean.reads).isEqualTo(2);
       assertThat(result.generator().pauses()).isEqualTo(6);
@@ -63,19 +55,24 @@ class LookupLoadTest {
     }
   }
 
-  private static LookupLoad.Options options(InferenceCacheServer server, Duration warmup) {
-    return new LookupLoad.Options(
-        "127.0.0.1:" + server.grpcAddress().getPort(),
-        LookupLoad.Target.HEALTH,
-        2,
-        0,
-        Duration.ofMillis(300),
-        warmup,
-        16,
-        0,
-        2,
-        1,
-        Duration.ZERO);
+  /** A 300 ms health run after {@code warmup}, counting with the scripted bean and counter. */
+  private static LookupLoad.Result run(
+      InferenceCacheServer server, Duration warmup, Scripted bean, Ticks steal) throws Exception {
+    LookupLoad.Options options =
+        new LookupLoad.Options(
+            "127.0.0.1:" + server.grpcAddress().getPort(),
+            LookupLoad.Target.HEALTH,
+            2,
+            0,
+            Duration.ofMillis(300),
+            warmup,
+            16,
+            0,
+            2,
+            1,
+            Duration.ZERO);
+    return LookupLoad.run(
+        options, () -> new GeneratorHeap(List.of(bean)), () -> new HostSteal(steal));
   }
 
   /** A steal counter that gives its next scripted reading each time. */
